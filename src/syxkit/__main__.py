@@ -1,0 +1,3 @@
+from syxkit.cli import main
+
+main()

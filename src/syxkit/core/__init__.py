@@ -1,0 +1,1 @@
+"""Device-independent pieces: framing, codecs, checksums, manufacturers, file readers."""

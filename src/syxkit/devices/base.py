@@ -1,0 +1,142 @@
+"""The Device interface: what every driver (built-in or third-party) provides.
+
+A driver is a small object with class attributes that describe it and methods that work on
+:class:`Dump` objects. Only ``identify`` is required; each operation a driver does not support
+raises :class:`Unsupported`, which the CLI turns into a clear message. Drivers know nothing of
+I/O: they take bytes and return bytes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from syxkit.core.message import Message, Problem
+
+
+class DeviceError(Exception):
+    """A user-facing failure of an operation (bad option, refused slot, wrong input)."""
+
+
+class Unsupported(DeviceError):
+    pass
+
+
+@dataclass
+class Dump:
+    """What a message (or a part of a bulk message) means for a device."""
+
+    device: str
+    kind: str
+    message: Message | None = None
+    model: str | None = None
+    channel: int | None = None  # 1-16
+    bank: int | None = None
+    program: int | None = None  # as on the wire
+    slot: str | None = None
+    name: str | None = None
+    checksum: str = "none"  # ok | bad | none
+    payload: bytes | None = None  # decoded logical bytes
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    parts: list[Dump] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    index: int | None = None  # position inside a bulk message (parts)
+    # Framing problems the device explains as normal for this message (e.g. a host-side
+    # handshake capture never ends with F7): they are not shown as problems.
+    waived: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The fields ``info --json`` shows for a part."""
+        return {
+            "index": self.index, "kind": self.kind, "model": self.model, "bank": self.bank,
+            "program": self.program, "slot": self.slot, "name": self.name,
+            "checksum": self.checksum, "problems": [str(p) for p in self.problems],
+        }
+
+
+@dataclass
+class Output:
+    """A file an operation produces: a suggested name and its bytes."""
+
+    name: str
+    data: bytes
+
+
+class Options:
+    """Command-line options handed to a driver. Reading one marks it used, so the CLI can warn
+    about options that had no effect for this device instead of silently ignoring them."""
+
+    def __init__(self, **values: Any):
+        self._values = {k: v for k, v in values.items() if v is not None and v != () and v is not False}
+        self._used: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._used.add(key)
+        return self._values.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        self._used.add(key)
+        return key in self._values
+
+    def unused(self) -> list[str]:
+        return sorted(set(self._values) - self._used)
+
+
+class Device(ABC):
+    """Base class for drivers. Subclasses set the class attributes and override methods."""
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    # Quick pre-filter: a message is offered to ``identify`` only when it starts with one of
+    # these (F0 included). Empty means "offer everything".
+    prefixes: ClassVar[tuple[bytes, ...]] = ()
+    models: ClassVar[tuple[str, ...]] = ()
+
+    def accepts(self, data: bytes) -> bool:
+        return not self.prefixes or data.startswith(self.prefixes)
+
+    @abstractmethod
+    def identify(self, message: Message) -> Dump | None:
+        """The dump this message is for this device, or None when it is not this device's."""
+
+    # Non-SysEx file forms (old librarian files): return synthesised messages or None.
+    def read_foreign(self, data: bytes, path: str) -> list[Message] | None:
+        return None
+
+    def _unsupported(self, what: str) -> Unsupported:
+        return Unsupported(f"{self.id}: {what} is not supported for this device")
+
+    def decode(self, dump: Dump) -> dict[str, Any]:
+        """Named parameters of a dump (JSON-ready)."""
+        raise self._unsupported("decode")
+
+    def encode(self, obj: dict[str, Any]) -> bytes:
+        """Messages back from an object as produced by ``decode --json``."""
+        raise self._unsupported("encode")
+
+    def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
+        raise self._unsupported("convert")
+
+    def split(self, dumps: list[Dump], options: Options) -> list[Output]:
+        raise self._unsupported("split")
+
+    def join(self, dumps: list[Dump], options: Options) -> list[Output]:
+        raise self._unsupported("join")
+
+    def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
+        """Repaired bytes for the dump's message and what was changed, or None if nothing to fix."""
+        raise self._unsupported("fix")
+
+    def rename(self, dump: Dump, name: str, options: Options) -> bytes:
+        """The dump's message with a new name (``options['index']`` picks a bulk part)."""
+        raise self._unsupported("rename (this device stores no names)")
+
+    def example(self) -> bytes | None:
+        """A small valid dump built from the driver's own tables (for the demo and tests)."""
+        return None
+
+    def cli_commands(self) -> list[Any]:
+        """Extra click commands for this device (e.g. ``syxkit rz1 export``)."""
+        return []

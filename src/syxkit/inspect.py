@@ -1,0 +1,85 @@
+"""Reading files and saying what every message in them is: the layer under ``syxkit info``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from syxkit.core.manufacturers import manufacturer_name
+from syxkit.core.message import Message, Problem
+from syxkit.core.readers import SourceFile, read_bytes, read_paths
+from syxkit.devices import registry
+from syxkit.devices.base import Dump
+
+
+@dataclass
+class Entry:
+    """One message of a file, with what the registry made of it."""
+
+    source: SourceFile
+    message: Message
+    dump: Dump | None
+
+    @property
+    def problems(self) -> list[Problem]:
+        own = self.source.problems_for(self.message.index)
+        if self.dump is not None:
+            own = [p for p in own if p not in self.dump.waived] + self.dump.problems
+        return own
+
+
+def load(paths: Iterable[str | os.PathLike]) -> Iterator[SourceFile]:
+    return read_paths(paths, registry.foreign_readers())
+
+
+def load_bytes(data: bytes, name: str) -> list[SourceFile]:
+    return read_bytes(data, name, registry.foreign_readers())
+
+
+def entries(src: SourceFile) -> list[Entry]:
+    return [Entry(src, msg, registry.identify(msg)) for msg in src.messages]
+
+
+def _problem_text(path: str, problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def info_rows(src: SourceFile) -> list[dict[str, Any]]:
+    """``info --json`` objects for one file: one per message, or one for a file with none."""
+    if not src.messages:
+        return [{
+            "path": src.path, "index": None, "offset": None, "length": 0, "manufacturer": None,
+            "device": None, "model": None, "kind": None, "channel": None, "bank": None,
+            "program": None, "slot": None, "name": None, "checksum": "none",
+            "problems": _problem_text(src.path, src.problems + src.stray), "form": src.form,
+        }]
+    rows = []
+    file_problems = list(src.problems)
+    for entry in entries(src):
+        msg, dump = entry.message, entry.dump
+        problems = entry.problems
+        if file_problems:  # file-level notes (e.g. unreadable hex tokens) go with the first row
+            problems, file_problems = file_problems + problems, []
+        row: dict[str, Any] = {
+            "path": src.path, "index": msg.index, "offset": msg.offset, "length": len(msg.original),
+            "manufacturer": manufacturer_name(msg.data),
+            "device": None, "model": None, "kind": None, "channel": None, "bank": None,
+            "program": None, "slot": None, "name": None, "checksum": "none",
+            "problems": _problem_text(src.path, problems), "form": src.form,
+        }
+        if dump is not None:
+            row.update({
+                "device": dump.device, "model": dump.model, "kind": dump.kind,
+                "channel": dump.channel, "bank": dump.bank, "program": dump.program,
+                "slot": dump.slot, "name": dump.name, "checksum": dump.checksum,
+            })
+            if dump.notes:
+                row["notes"] = list(dump.notes)
+            if dump.details:
+                row["details"] = dump.details
+            if dump.parts:
+                row["parts"] = [p.summary() for p in dump.parts]
+        rows.append(row)
+    return rows
