@@ -104,7 +104,7 @@ def test_entry_point_plugin(tmp_path, monkeypatch):
     try:
         ids = [d.id for d in registry.devices()]
         assert "toy-synth" in ids
-        dump = registry.identify(Message(b"\xf0\x7d\x11\x00\x00\x05\x07\xf7"))
+        dump = registry.identify(Message(b"\xf0\x7d\x11\x05\x07\xf7"))
         assert dump.device == "toy-synth" and dump.slot == "Patch 8" and dump.channel == 6
     finally:
         sys.modules.pop("toy_syxkit_plugin", None)
