@@ -133,6 +133,16 @@ class Device(ABC):
         """The dump's message with a new name (``options['index']`` picks a bulk part)."""
         raise self._unsupported("rename (this device stores no names)")
 
+    def objects(self, dump: Dump) -> list[Dump]:
+        """The sound objects a message holds (the parts of a bulk dump, else the dump itself);
+        the library stores one patch per object."""
+        return dump.parts or [dump]
+
+    def sound_bytes(self, dump: Dump) -> bytes | None:
+        """The bytes that make the sound, for de-duplication: payload without what the device
+        ignores (channel, program address, form, name, unused bytes). None: not a sound object."""
+        return dump.payload
+
     def example(self) -> bytes | None:
         """A small valid dump built from the driver's own tables (for the demo and tests)."""
         return None
