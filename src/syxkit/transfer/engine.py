@@ -1,0 +1,92 @@
+"""Running a protocol over a real transport, in real time: the only place with I/O and clocks.
+
+Progress goes to a callback, a threading.Event cancels, and a failed transfer writes what
+arrived to a recovery file (atomically) and names it in the error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from syxkit.core.fileio import atomic_write
+from syxkit.protocols.base import Peer, Step, TransferError
+from syxkit.transfer.transport import Transport, TransportClosed
+
+
+class Cancelled(TransferError):
+    pass
+
+
+def save_recovery(error: TransferError, folder: str | Path) -> Path | None:
+    if not error.received:
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    step = "".join(c if c.isalnum() else "-" for c in error.step)[:40]
+    path = Path(folder) / f"{error.device}-{step}-{stamp}.recovered.syx"
+    atomic_write(path, error.received)
+    error.recovery_file = str(path)
+    return path
+
+
+def run(protocol: Peer, transport: Transport, *, on_event: Callable[[Any], None] | None = None,
+        cancel: threading.Event | None = None, recovery_dir: str | Path | None = None,
+        clock: Callable[[], float] = time.monotonic, poll: float = 0.05) -> Any:
+    """Drive ``protocol`` until done. Returns its result or raises TransferError."""
+
+    def apply(step: Step) -> None:
+        if step.send:
+            transport.write(step.send)
+        if on_event:
+            for event in step.events:
+                on_event(event)
+
+    try:
+        apply(protocol.start(clock()))
+        while not protocol.done:
+            if cancel is not None and cancel.is_set():
+                protocol.error = Cancelled(protocol.device, protocol.step_name, "the transfer to finish",
+                                           bytes(protocol.received), reason="cancelled")
+                break
+            deadline = protocol._deadline
+            timeout = poll if deadline is None else max(0.0, min(poll, deadline - clock()))
+            try:
+                data = transport.read(timeout)
+            except TransportClosed:
+                protocol.fail("more data", reason="the connection closed")
+                break
+            now = clock()
+            apply(protocol.feed(data, now) if data else protocol.tick(now))
+    except KeyboardInterrupt:
+        protocol.error = Cancelled(protocol.device, protocol.step_name, "the transfer to finish",
+                                   bytes(protocol.received), reason="interrupted")
+    if protocol.error is not None:
+        if recovery_dir is not None:
+            save_recovery(protocol.error, recovery_dir)
+        raise protocol.error
+    return protocol.result
+
+
+def serve(emulator, transport: Transport, *, stop: threading.Event, clock=time.monotonic,
+          poll: float = 0.05) -> None:
+    """Run an emulated device on a transport until ``stop`` is set or the link closes."""
+    step = emulator.start(clock())
+    while True:
+        if step.send:
+            try:
+                transport.write(step.send)
+            except (TransportClosed, OSError):
+                return
+        if stop.is_set():
+            return
+        timeout = poll if step.deadline is None else max(0.0, min(poll, step.deadline - clock()))
+        try:
+            data = transport.read(timeout)
+        except TransportClosed:
+            return
+        now = clock()
+        step = emulator.feed(data, now) if data else emulator.tick(now)
