@@ -147,6 +147,32 @@ class Device(ABC):
         """A small valid dump built from the driver's own tables (for the demo and tests)."""
         return None
 
+    # -- live transfers (issue 8/9): protocols are sans-I/O peers from syxkit.protocols --------
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """A host protocol fetching one object named the device's way (``tone:0x20``,
+        ``sample-ram``, ``program:2:42``, ``kit:12`` …). Its result is a list of Output.
+        ``options.get("form")`` may be "faithful", "embedded" or "paced"."""
+        raise self._unsupported("request")
+
+    def backup_protocol(self, options: Options) -> Any:
+        """A host protocol fetching everything the device can send; result: list of Output,
+        one per object."""
+        raise self._unsupported("backup")
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        """A host protocol sending a dump file to the device with its handshake or pacing."""
+        raise self._unsupported("send")
+
+    def answer(self, message: bytes) -> bytes | None:
+        """What a host must answer when the device starts a dump from its panel (the VZ's bulk
+        open wants OK); None when nothing is due. Used by ``syxkit receive``."""
+        return None
+
+    def emulator(self, options: Options) -> Any:
+        """An emulated device (syxkit.emulators.base.Emulator); ``options.get("memory")`` is a
+        list of Dumps to load, ``model``, ``faults``, ``active_sensing``, ``block_delay``."""
+        raise self._unsupported("emulation")
+
     def cli_commands(self) -> list[Any]:
         """Extra click commands for this device (e.g. ``syxkit rz1 export``)."""
         return []
