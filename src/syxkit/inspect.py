@@ -42,6 +42,23 @@ def entries(src: SourceFile) -> list[Entry]:
     return [Entry(src, msg, registry.identify(msg)) for msg in src.messages]
 
 
+def reviewed(found: list[Entry]) -> dict[int, list[Problem]]:
+    """Cross-message problems from each device's ``review``, keyed by ``id()`` of the dump."""
+    by_device: dict[str, list[Dump]] = {}
+    for e in found:
+        if e.dump is not None:
+            by_device.setdefault(e.dump.device, []).append(e.dump)
+    extra: dict[int, list[Problem]] = {}
+    for device_id, dumps in by_device.items():
+        try:
+            dev = registry.get(device_id)
+        except KeyError:
+            continue
+        for dump, problem in dev.review(dumps):
+            extra.setdefault(id(dump), []).append(problem)
+    return extra
+
+
 def _problem_text(path: str, problems: list[Problem]) -> list[str]:
     return [str(p) for p in problems]
 
@@ -57,9 +74,11 @@ def info_rows(src: SourceFile) -> list[dict[str, Any]]:
         }]
     rows = []
     file_problems = list(src.problems)
-    for entry in entries(src):
+    found = entries(src)
+    extra = reviewed(found)
+    for entry in found:
         msg, dump = entry.message, entry.dump
-        problems = entry.problems
+        problems = entry.problems + extra.get(id(dump), [])
         if file_problems:  # file-level notes (e.g. unreadable hex tokens) go with the first row
             problems, file_problems = file_problems + problems, []
         row: dict[str, Any] = {

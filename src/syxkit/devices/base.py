@@ -147,6 +147,12 @@ class Device(ABC):
         """A small valid dump built from the driver's own tables (for the demo and tests)."""
         return None
 
+    def review(self, dumps: list[Dump]) -> list[tuple[Dump, Problem]]:
+        """Problems that only show across messages (e.g. a song sent in several packets with
+        one missing), each paired with the dump it belongs to. ``dumps``: one file's dumps of
+        this device, in file order. ``syxkit info`` shows them with those dumps."""
+        return []
+
     # -- live transfers (issue 8/9): protocols are sans-I/O peers from syxkit.protocols --------
     def request_protocol(self, what: str, options: Options) -> Any:
         """A host protocol fetching one object named the device's way (``tone:0x20``,
