@@ -1,0 +1,287 @@
+"""The Yamaha DTXtreme IIs driver: the Device operations on top of the table, the wire codec,
+the song joiner and the backup layout.
+
+Numbering: ``program`` (and the CLI's ``--program``) is the object number as on the wire, 0-based;
+the panel shows it + 1 (``--program 11`` = User kit 12). ``slot`` shows the panel's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syxkit.core.message import Problem
+from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.yamaha_dtx import builders
+from syxkit.devices.yamaha_dtx.backup import BackupObject, group_objects, unique_names
+from syxkit.devices.yamaha_dtx.identify import (
+    BYTE_COUNT_TEXT,
+    CHECKSUM_RANGE_TEXT,
+    identify,
+)
+from syxkit.devices.yamaha_dtx.songs import join_songs
+from syxkit.devices.yamaha_dtx.table import (
+    DEVICE_ID,
+    MODEL,
+    PREFIX,
+    WRITE_BYTE_COUNT_RULE,
+    WRITE_CHECKSUM_RULE,
+    type_for_code,
+)
+from syxkit.devices.yamaha_dtx.wire import (
+    Rules,
+    build_bulk,
+    build_request,
+    byte_count,
+    checksum,
+    data_from_payload,
+    is_bulk,
+    parse_bulk,
+    split14,
+)
+
+LAYOUT_NOTE = ("the DTXtreme IIs data tables are not published: the payload is kept as opaque "
+               "bytes (no parameter names, no kit name)")
+
+
+def _first_problem(dump: Dump) -> str:
+    p = dump.problems[0]
+    where = f" of {dump.message.source}" if dump.message is not None and dump.message.source else ""
+    return f"{p}{where}"
+
+
+def _is_request(dump: Dump) -> bool:
+    return dump.kind.endswith("request")
+
+
+class YamahaDTXtreme2(Device):
+    id = DEVICE_ID
+    title = "Yamaha DTXtreme IIs drum trigger module"
+    prefixes = (PREFIX,)
+    models = (MODEL,)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def identify(self, message):
+        return identify(message)
+
+    def review(self, dumps: list[Dump]) -> list[tuple[Dump, Problem]]:
+        """Checks across messages (songs sent in several packets): gaps, a missing last packet,
+        duplicates, packets out of order. Each problem goes with the packet it names."""
+        out = []
+        for song in join_songs(dumps):
+            by_offset = {d.message.offset: d for d in song.packets if d.message is not None}
+            for problem in song.problems:
+                if "is damaged" in problem.text:  # already shown on the packet itself
+                    continue
+                out.append((by_offset.get(problem.offset, song.packets[-1]), problem))
+        return out
+
+    # -- decode / encode -------------------------------------------------------------------
+
+    def decode(self, dump: Dump) -> dict[str, Any]:
+        d = dump.details
+        params: dict[str, Any] = {"type": d.get("type"), "device_number": d.get("device_number")}
+        if _is_request(dump):
+            params["request"] = True
+        else:
+            params.update({
+                "packet_index": d.get("index"),
+                "encoding": d.get("encoding"),
+                "checksum_rule": d.get("checksum_rule"),
+                "byte_count_rule": d.get("byte_count_rule"),
+            })
+            if "packet" in d:
+                params["last_packet"] = d["last_packet"]
+            if dump.payload is not None:
+                params["payload_length"] = len(dump.payload)
+                params["payload_hex"] = dump.payload.hex(" ").upper()
+            params["layout"] = LAYOUT_NOTE
+        message = dump.message.data if dump.message is not None else b""
+        try:
+            rebuilt = self._encode_params(params, dump.program)
+        except (DeviceError, KeyError, TypeError, ValueError):
+            rebuilt = None
+        if rebuilt != message:
+            # A malformed message cannot be rebuilt from its fields: keep its bytes so that
+            # decode -> encode gives them back; delete raw_hex to rebuild from the fields.
+            params["raw_hex"] = message.hex(" ").upper()
+            params["problems"] = [str(p) for p in dump.problems]
+        return params
+
+    def encode(self, obj: dict[str, Any]) -> bytes:
+        params = obj.get("params")
+        if not isinstance(params, dict):
+            raise DeviceError(f"{self.id}: the object has no 'params' mapping")
+        return self._encode_params(params, obj.get("program"))
+
+    def _encode_params(self, params: dict[str, Any], program: Any) -> bytes:
+        if params.get("raw_hex") is not None:
+            try:
+                raw = bytes.fromhex(str(params["raw_hex"]))
+            except ValueError as exc:
+                raise DeviceError(f"{self.id}: raw_hex is not hex: {exc}") from None
+            if not raw.startswith(PREFIX):
+                raise DeviceError(f"{self.id}: raw_hex does not start with F0 43 7D")
+            return raw
+        code = str(params.get("type", "")).encode("ascii", "replace")
+        device = params.get("device_number")
+        if not isinstance(device, int) or not 1 <= device <= 16:
+            raise DeviceError(f"{self.id}: device_number must be 1-16 (got {device!r})")
+        if not isinstance(program, int) or not 0 <= program <= 0x3FFF:
+            raise DeviceError(f"{self.id}: program must be the object number 0-16383 "
+                              f"(7F 7F = 16383), got {program!r}")
+        try:
+            if params.get("request"):
+                return build_request(code, program, device=device - 1)
+            otype = type_for_code(code)
+            payload_hex = params.get("payload_hex")
+            if payload_hex is None:
+                raise DeviceError(f"{self.id}: payload_hex is missing (and no raw_hex)")
+            payload = bytes.fromhex(str(payload_hex))
+            rules = Rules(params.get("checksum_rule") or WRITE_CHECKSUM_RULE,
+                          params.get("byte_count_rule") or WRITE_BYTE_COUNT_RULE)
+            if rules.checksum not in CHECKSUM_RANGE_TEXT or rules.byte_count not in BYTE_COUNT_TEXT:
+                raise DeviceError(f"{self.id}: unknown checksum_rule/byte_count_rule {rules}; known: "
+                                  f"{', '.join(CHECKSUM_RANGE_TEXT)} / {', '.join(BYTE_COUNT_TEXT)}")
+            index = params.get("packet_index") or 0
+            return build_bulk(code, program, data_from_payload(otype, payload), device=device - 1,
+                              index=int(index), rules=rules)
+        except ValueError as exc:
+            raise DeviceError(f"{self.id}: {exc}") from None
+
+    # -- convert / split / join ------------------------------------------------------------
+
+    def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
+        program = options.get("program")
+        edit_buffer = bool(options.get("edit_buffer"))
+        device_number = options.get("device_number")
+        if program is None and not edit_buffer and device_number is None:
+            raise DeviceError(f"{self.id}: nothing to change; give --program N (0-based as on the "
+                              "wire: User kit 12 = --program 11), --edit-buffer or --device-number")
+        if program is not None and edit_buffer:
+            raise DeviceError(f"{self.id}: give --program or --edit-buffer, not both")
+        objects = self._intact_objects(dumps, "convert")
+        retarget = program is not None or edit_buffer
+        if retarget:
+            numbered = [o for o in objects if o.otype is not None and o.otype.numbered]
+            if len(objects) != 1 or len(numbered) != 1:
+                raise DeviceError(f"{self.id}: --program/--edit-buffer retarget one kit, chain, "
+                                  f"song or stack; the input holds {len(objects)} object(s) "
+                                  f"({', '.join(o.stem() for o in objects)}). Split it first.")
+        names = unique_names(objects)
+        outputs = []
+        for obj, name in zip(objects, names, strict=True):
+            number = None
+            if retarget:
+                try:
+                    number = builders.target_number(obj.otype, program, edit_buffer=edit_buffer,
+                                                    for_request=obj.is_request)
+                except ValueError as exc:
+                    raise DeviceError(f"{self.id}: {exc}") from None
+            data = b"".join(self._readdress(d, number, device_number) for d in obj.messages())
+            outputs.append(Output(name, data))
+        return outputs
+
+    def _readdress(self, dump: Dump, number: int | None, device_number: int | None) -> bytes:
+        """The message with a new object number and/or device number; everything else (type
+        code, packet index, data, checksum and byte-count rules) as it was."""
+        msg = dump.message.data
+        device = (device_number - 1) if device_number is not None else msg[3] & 0x0F
+        target = number if number is not None else dump.program
+        if _is_request(dump):
+            return build_request(msg[8:12], target, device=device)
+        bulk = parse_bulk(msg)
+        return build_bulk(bulk.code, target, bulk.data, device=device, index=bulk.index,
+                          rules=bulk.rules())
+
+    def _intact_objects(self, dumps: list[Dump], what: str) -> list[BackupObject]:
+        objects = group_objects(dumps)
+        for obj in objects:
+            if obj.song is not None and not obj.song.complete:
+                problems = "; ".join(str(p) for p in obj.song.problems[:3])
+                raise DeviceError(f"{self.id}: cannot {what} {obj.stem()}: {problems}")
+            for dump in obj.dumps:
+                if dump.problems:
+                    raise DeviceError(f"{self.id}: cannot {what} the {dump.kind} message at "
+                                      f"{_first_problem(dump)} (run 'syxkit fix' first if the "
+                                      "data is right)")
+            if obj.otype is None:
+                raise DeviceError(f"{self.id}: cannot {what} a message of unknown type "
+                                  f"{obj.first.details.get('type')!r}")
+        return objects
+
+    def split(self, dumps: list[Dump], options: Options) -> list[Output]:
+        """One file per object (a song's packets together, in order), named by panel number:
+        system.syx, kit-012.syx, chain-003.syx, song-001.syx, stack-16.syx. Bytes are copied
+        as they are; a song with missing packets is written as song-NNN-incomplete.syx."""
+        objects = group_objects(dumps)
+        return [Output(name, obj.data()) for obj, name in zip(objects, unique_names(objects), strict=True)]
+
+    def join(self, dumps: list[Dump], options: Options) -> list[Output]:
+        """A backup file: system, kits, chains, songs, stacks, each by number (edit buffers last
+        in their group). Refuses requests, damaged messages, incomplete songs and repeats."""
+        objects = self._intact_objects(dumps, "join")
+        seen: dict[tuple[int, int], BackupObject] = {}
+        for obj in objects:
+            if obj.is_request:
+                raise DeviceError(f"{self.id}: a dump request ({obj.first.kind} at "
+                                  f"{_first_where(obj)}) does not belong in a backup")
+            key = obj.sort_key()
+            if key in seen:
+                raise DeviceError(f"{self.id}: {obj.stem()} appears twice (at {_first_where(seen[key])} "
+                                  f"and {_first_where(obj)}); keep one")
+            seen[key] = obj
+        ordered = sorted(objects, key=BackupObject.sort_key)
+        return [Output("backup.syx", b"".join(o.data() for o in ordered))]
+
+    # -- repair ----------------------------------------------------------------------------
+
+    def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
+        """A wrong byte count is set to syxkit's reading and a bad checksum recomputed. A count
+        or checksum that follows one of the other accepted readings is left alone (a real dump
+        may be proving that reading right)."""
+        msg = dump.message.data if dump.message is not None else b""
+        if _is_request(dump) or not dump.message.terminated or not is_bulk(msg):
+            return None
+        bulk = parse_bulk(msg)
+        if bulk is None:
+            return None
+        changes = []
+        count = bulk.byte_count
+        if not bulk.byte_count_rules:
+            count = byte_count(len(bulk.data))
+            changes.append(f"byte count {bulk.byte_count} -> {count} (the "
+                           f"{BYTE_COUNT_TEXT[WRITE_BYTE_COUNT_RULE]})")
+        rule = bulk.rules().checksum
+        head = msg[:4] + split14(count) + msg[6:-2]
+        csum = checksum(head, rule)
+        if csum != bulk.checksum:
+            changes.append(f"checksum {bulk.checksum:02X} -> {csum:02X} ({CHECKSUM_RANGE_TEXT[rule]})")
+        if not changes:
+            return None
+        return head + bytes([csum, 0xF7]), changes
+
+    def rename(self, dump: Dump, name: str, options: Options) -> bytes:
+        raise DeviceError(f"{self.id}: cannot rename: {LAYOUT_NOTE}")
+
+    # -- library / demo / CLI --------------------------------------------------------------
+
+    def sound_bytes(self, dump: Dump) -> bytes | None:
+        """The payload: no byte of it is known to be a name or an address, so all of it counts."""
+        return None if _is_request(dump) else dump.payload
+
+    def example(self) -> bytes:
+        """The synthetic kit dump of the spec (user kit 1, 7 opaque data bytes, checksum 66)."""
+        return builders.dump_message("kit", b"MyKit  ", 0)
+
+    def cli_commands(self) -> list[Any]:
+        from syxkit.devices.yamaha_dtx.cli import dtx
+
+        return [dtx]
+
+
+def _first_where(obj: BackupObject) -> str:
+    msg = obj.first.message
+    if msg is None:
+        return "?"
+    return f"offset {msg.offset}" + (f" of {msg.source}" if msg.source else "")
