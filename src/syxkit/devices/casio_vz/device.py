@@ -1,0 +1,325 @@
+"""The Casio VZ driver: identify, decode/encode, convert, split, join, fix, rename, DOS files."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from syxkit.core.message import Message
+from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.casio_vz import messages as msg
+from syxkit.devices.casio_vz.dosfiles import RecordMessage, extension_note, read_dos_file
+from syxkit.devices.casio_vz.identify import identify as identify_message
+from syxkit.devices.casio_vz.sounds import (
+    decode_object,
+    encode_object,
+    example_voice,
+    sound_bytes,
+    with_name,
+)
+from syxkit.devices.casio_vz.table import (
+    BANK_SIZE,
+    CONTROL_KINDS,
+    DEFAULT_RANGE,
+    DEVICE_ID,
+    FAMILY_PREFIX,
+    HEADER,
+    MASTER_KINDS,
+    MODELS,
+    OBJECTS,
+    SINGLE_HEADER_LEN,
+    Tag,
+)
+
+_CONTROL_TAGS = {kind: tag for tag, kind in CONTROL_KINDS.items()}
+_MASTER_SELECT = {kind: sub for sub, kind in MASTER_KINDS.items()}
+FORMS = ("bulk", "single")
+
+
+def _where(dump: Dump) -> str:
+    m = dump.message
+    where = f"{m.source}: " if m is not None and m.source else ""
+    if isinstance(m, RecordMessage):
+        where += f"record {m.record} at offset {m.offset}"
+    elif m is not None:
+        where += f"message at offset {m.offset}"
+    if dump.index is not None:
+        where += f", part {dump.index} ({dump.slot})"
+    return where
+
+
+def _safe(name: str | None) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name or "").strip("_") or "unnamed"
+
+
+class CasioVZ(Device):
+    id = DEVICE_ID
+    title = "Casio VZ-1 / VZ-10M / VZ-8M, Hohner HS-1 / HS-2"
+    prefixes = (FAMILY_PREFIX,)
+    models = MODELS
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def identify(self, message: Message) -> Dump | None:
+        dump = identify_message(message)
+        if dump is not None and isinstance(message, RecordMessage):
+            # A librarian file says neither which VZ made it nor a channel or memory slot.
+            dump.model, dump.channel = None, None
+            dump.slot = f"record {message.record + 1}" if message.records > 1 else None
+            dump.notes.append(f"DOS librarian record {message.record + 1}/{message.records}")
+            note = extension_note(message.source, message.kind)
+            if note:
+                dump.notes.append(note)
+            dump.details.update({"dos_record": message.record, "lead_byte": message.raw[0]})
+        return dump
+
+    def read_foreign(self, data: bytes, path: str) -> list[Message] | None:
+        return read_dos_file(data, path)
+
+    def objects(self, dump: Dump) -> list[Dump]:
+        if dump.kind == "bulk":
+            return list(dump.parts)
+        return [dump] if dump.kind in OBJECTS else []
+
+    def sound_bytes(self, dump: Dump) -> bytes | None:
+        if dump.kind not in OBJECTS or dump.payload is None:
+            return None
+        return sound_bytes(dump.payload, OBJECTS[dump.kind])
+
+    def example(self) -> bytes:
+        return msg.voice_message(example_voice())
+
+    # -- decode / encode -------------------------------------------------------------------
+
+    def _payload(self, dump: Dump) -> bytes:
+        if dump.payload is None:
+            why = "; ".join(str(p) for p in dump.problems) or "no data"
+            raise DeviceError(f"{_where(dump)}: {dump.kind} cannot be read ({why})")
+        return dump.payload
+
+    def decode(self, dump: Dump) -> dict[str, Any]:
+        if dump.kind in OBJECTS:
+            params = decode_object(self._payload(dump), OBJECTS[dump.kind])
+            if dump.index is None:
+                params["range"] = dump.details.get("range", DEFAULT_RANGE)
+            return params
+        if dump.kind == "bulk":
+            if dump.details.get("content") == "unknown":
+                raise DeviceError(f"{_where(dump)}: bulk data of unexpected size cannot be decoded "
+                                  f"({'; '.join(map(str, dump.problems))})")
+            return {"content": dump.details["content"], "parts": [
+                {"index": p.index, "kind": p.kind, "program": p.program, "slot": p.slot,
+                 "name": p.name, "params": decode_object(self._payload(p), OBJECTS[p.kind])}
+                for p in dump.parts]}
+        if dump.kind == "bulk-open" and isinstance(dump.details.get("content"), str) \
+                and not dump.problems:
+            return {"content": dump.details["content"]}
+        if dump.kind in _CONTROL_TAGS and not dump.problems:
+            return {}
+        if dump.kind in _MASTER_SELECT and not dump.problems:
+            return {"value": dump.details["value"]}
+        # Everything whose layout is unknown (multi, mode, VZ-8M data, malformed): as found.
+        return {"bytes": dump.message.data.hex(" ").upper()}
+
+    def encode(self, obj: dict[str, Any]) -> bytes:
+        kind, params = obj.get("kind"), obj.get("params")
+        if not isinstance(params, dict):
+            raise ValueError("'params' must be an object")
+        if "bytes" in params:
+            data = bytes.fromhex(params["bytes"])
+            if not data.startswith(FAMILY_PREFIX):
+                raise ValueError("params.bytes is not a VZ message (expected F0 44 03 …)")
+            return data
+        channel = obj.get("channel") or 1
+        if kind in OBJECTS:
+            payload = encode_object(params, obj.get("name"), OBJECTS[kind])
+            return msg.single_message(payload, OBJECTS[kind], channel, params.get("range", DEFAULT_RANGE))
+        if kind == "bulk":
+            voices, opmems = [], []
+            for i, part in enumerate(params.get("parts") or []):
+                spec = OBJECTS.get(part.get("kind"))
+                if spec is None:
+                    raise ValueError(f"params.parts[{i}].kind must be 'voice' or 'opmem'")
+                (voices if spec.kind == "voice" else opmems).append(
+                    encode_object(part.get("params"), part.get("name"), spec))
+            return msg.bulk_data(voices, opmems, channel)
+        if kind == "bulk-open":
+            return msg.bulk_open(params.get("content", "voices"), channel)
+        if kind in _CONTROL_TAGS:
+            return msg.control_message(_CONTROL_TAGS[kind], channel, vz8m=obj.get("model") == "VZ-8M")
+        if kind in _MASTER_SELECT:
+            value = params.get("value")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFF:
+                raise ValueError(f"params.value {value!r} is not a number 0-255")
+            return HEADER + bytes([0x70 | (channel - 1), Tag.MASTER, _MASTER_SELECT[kind],
+                                   value >> 4, value & 0x0F, 0xF7])
+        raise ValueError(f"cannot encode a {DEVICE_ID} {kind!r} (known: voice, opmem, bulk, "
+                         "bulk-open/close/ok/error, master-tune, transpose, or params.bytes)")
+
+    # -- repair and rename ------------------------------------------------------------------
+
+    def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
+        if dump.kind not in OBJECTS and dump.kind != "bulk":
+            return None
+        targets = dump.parts if dump.kind == "bulk" else [dump]
+        broken = [t for t in targets if t.payload is None]
+        if broken or (dump.kind == "bulk" and dump.details.get("content") == "unknown"):
+            why = "; ".join(str(p) for t in (broken or [dump]) for p in t.problems)
+            raise DeviceError(f"{_where(dump)}: cannot repair ({why}); only checksums are repaired, "
+                              "nothing was written")
+        data = bytearray(dump.message.data)
+        changes = []
+        for t in targets:
+            if t.checksum != "bad":
+                continue
+            spec = OBJECTS[t.kind]
+            at = self._block_start(t) + spec.nibbles
+            new = msg.checksum(t.payload)
+            label = f"part {t.index} ({t.slot}) " if t.index is not None else ""
+            changes.append(f"{label}{t.kind} {t.name!r}: checksum {data[at]:02X} -> {new:02X}")
+            data[at] = new
+        return (bytes(data), changes) if changes else None
+
+    @staticmethod
+    def _block_start(dump: Dump) -> int:
+        return dump.details["position"] if dump.index is not None else SINGLE_HEADER_LEN
+
+    def rename(self, dump: Dump, name: str, options: Options) -> bytes:
+        index = options.get("index")
+        if dump.kind == "bulk":
+            if index is None or not 0 <= index < len(dump.parts):
+                raise DeviceError(f"{_where(dump)}: choose a part with --index 0-{len(dump.parts) - 1}")
+            target = dump.parts[index]
+        elif dump.kind in OBJECTS:
+            target = dump
+        else:
+            raise DeviceError(f"{_where(dump)}: a {dump.kind} message has no name")
+        payload = self._payload(target)
+        if target.checksum == "bad":
+            raise DeviceError(f"{_where(target)}: checksum is bad; run 'syxkit fix' first so the "
+                              "repair is explicit")
+        spec = OBJECTS[target.kind]
+        try:
+            new_payload = with_name(payload, name, spec)
+        except ValueError as exc:
+            raise DeviceError(str(exc)) from None
+        start = self._block_start(target)
+        data = bytearray(dump.message.data)
+        data[start : start + spec.block] = msg.block(new_payload, spec)
+        return bytes(data)
+
+    # -- whole-file operations --------------------------------------------------------------
+
+    @staticmethod
+    def _sound_objects(dumps: list[Dump], what: str) -> tuple[list[Dump], list[Dump]]:
+        """Voices and op-mems in the order given (bulk parts expanded); handshake messages are
+        skipped, anything else is refused with its location."""
+        voices: list[Dump] = []
+        opmems: list[Dump] = []
+        for d in dumps:
+            if d.kind in CONTROL_KINDS.values():
+                continue
+            items = d.parts if d.kind == "bulk" else [d]
+            if d.kind not in OBJECTS and d.kind != "bulk":
+                raise DeviceError(f"{_where(d)}: a {d.kind} message cannot go into {what}")
+            for item in items:
+                if item.payload is None:
+                    raise DeviceError(f"{_where(item)}: {item.kind} is unreadable "
+                                      f"({'; '.join(map(str, item.problems))})")
+                if item.checksum == "bad":
+                    raise DeviceError(f"{_where(item)}: {item.kind} {item.name!r} has a bad checksum; "
+                                      "run 'syxkit fix' first so the repair is explicit")
+                (voices if item.kind == "voice" else opmems).append(item)
+        return voices, opmems
+
+    @staticmethod
+    def _channel(options: Options, dumps: list[Dump]) -> int:
+        ch = options.get("channel")
+        if ch is None:
+            ch = next((d.channel for d in dumps if d.channel), 1)
+        return ch
+
+    def _bulk_output(self, voices: list[Dump], opmems: list[Dump], options: Options, channel: int) -> bytes:
+        pad = options.get("pad_with")
+        if pad is not None:
+            pv, po = self._sound_objects(pad, "padding")
+        filled = []
+        for what, items, pads in (("voices", voices, pad and pv), ("op-mems", opmems, pad and po)):
+            if len(items) > BANK_SIZE:
+                raise DeviceError(f"{len(items)} {what} given; a VZ bulk dump holds exactly "
+                                  f"{BANK_SIZE}: leave {len(items) - BANK_SIZE} out")
+            payloads = [d.payload for d in items]
+            if 0 < len(items) < BANK_SIZE:
+                if pad is None:
+                    raise DeviceError(f"{len(items)} {what} given; a VZ bulk dump holds exactly "
+                                      f"{BANK_SIZE}: add {BANK_SIZE - len(items)} more or pass "
+                                      "--pad-with FILE")
+                if not pads:
+                    raise DeviceError(f"--pad-with file holds no {what[:-1]} to pad with")
+                payloads += [pads[0].payload] * (BANK_SIZE - len(items))
+            filled.append(payloads)
+        if not voices and not opmems:
+            raise DeviceError("no voice or op-mem in the input")
+        return msg.bulk_file(filled[0], filled[1], channel)
+
+    def join(self, dumps: list[Dump], options: Options) -> list[Output]:
+        size = options.get("bank_size")
+        if size is not None and size != BANK_SIZE:
+            raise DeviceError(f"--bank-size {size}: a VZ bulk dump always holds {BANK_SIZE} voices "
+                              f"(and {BANK_SIZE} op-mems)")
+        voices, opmems = self._sound_objects(dumps, "a bulk dump")
+        channel = self._channel(options, dumps)
+        return [Output("bank.syx", self._bulk_output(voices, opmems, options, channel))]
+
+    def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
+        form = options.get("form")
+        if form is not None and form not in FORMS:
+            raise DeviceError(f"--to {form!r}: VZ forms are {', '.join(FORMS)}")
+        voices, opmems = self._sound_objects(dumps, "a conversion")
+        channel = self._channel(options, dumps)
+        full = (len(voices) in (0, BANK_SIZE) and len(opmems) in (0, BANK_SIZE)
+                and (voices or opmems))
+        if form == "bulk" or (form is None and full):
+            return [Output("bank.syx", self._bulk_output(voices, opmems, options, channel))]
+        ch = options.get("channel")
+        return [Output(f"{d.kind}-{k}.syx", msg.single_message(
+            d.payload, OBJECTS[d.kind], ch or d.channel or 1,
+            d.details.get("range", DEFAULT_RANGE))) for k, d in enumerate(voices + opmems)]
+
+    def split(self, dumps: list[Dump], options: Options) -> list[Output]:
+        ch = options.get("channel")
+        outputs: list[Output] = []
+        used: set[str] = set()
+
+        def add(stem: str, data: bytes) -> None:
+            name, k = f"{stem}.syx", 2
+            while name in used:
+                name, k = f"{stem}-{k}.syx", k + 1
+            used.add(name)
+            outputs.append(Output(name, data))
+
+        for d in dumps:
+            if d.kind in CONTROL_KINDS.values():
+                continue  # the handshake belongs to the bulk being split
+            if d.kind == "bulk":
+                data = d.message.data
+                for p in d.parts:
+                    spec = OBJECTS[p.kind]
+                    start = p.details["position"]
+                    chunk = data[start : start + spec.block]
+                    head = HEADER + bytes([0x70 | ((ch or p.channel or 1) - 1), spec.tag, DEFAULT_RANGE])
+                    # The block as found (stored checksum included); a damaged one stays damaged
+                    # and is named so.
+                    damaged = "-damaged" if p.payload is None else ""
+                    add(f"{p.kind}-{p.slot}-{_safe(p.name)}{damaged}", head + chunk + b"\xf7")
+            elif d.kind in OBJECTS:
+                data = d.message.data
+                if ch is not None and d.payload is not None:
+                    data = data[:4] + bytes([0x70 | (ch - 1)]) + data[5:]
+                add(f"{d.kind}-{_safe(d.name)}", data)
+            else:
+                add(f"{d.kind}", d.message.data)
+        if not outputs:
+            raise DeviceError("nothing to split: no voice, op-mem or bulk dump in the input")
+        return outputs
+
