@@ -1,0 +1,148 @@
+"""The 128-byte program block <-> named parameters, driven by ``table.PROGRAM_FIELDS``.
+
+Every value a field's bits can hold decodes to something that encodes back to the same bits
+(an enum code without a name stays an int, a signed value outside the documented range stays
+a number), and bytes or bits the table does not describe travel in ``unknown_bytes`` and
+``spare_bits``: decode then encode of any block gives the same 128 bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syxkit.devices.novation_kstation.table import (
+    A_STATION_LAYOUT,
+    BLOCK,
+    Conv,
+    Field,
+    Model,
+)
+
+
+class BlockError(ValueError):
+    """A program block or parameter set that cannot be encoded; names the parameter."""
+
+
+def field_value(f: Field, raw: int) -> Any:
+    """The shown value of a field's raw bits."""
+    c = f.conv
+    if c.kind == "signed":
+        return raw - c.centre
+    if c.kind == "plus":
+        return raw + c.add
+    if c.kind == "bool":
+        return bool(raw)
+    if c.kind == "enum":
+        return c.names[raw] if raw < len(c.names) else raw
+    return raw
+
+
+def _shown_range(f: Field) -> str:
+    top = (1 << f.width) - 1
+    c: Conv = f.conv
+    if c.kind == "signed":
+        return f"{-c.centre}..{top - c.centre}"
+    if c.kind == "plus":
+        return f"{c.add}..{top + c.add}"
+    if c.kind == "bool":
+        return "true/false"
+    if c.kind == "enum":
+        return ", ".join(c.names) + (f" (or a code {len(c.names)}..{top})" if top >= len(c.names) else "")
+    return f"0..{top}"
+
+
+def field_raw(f: Field, value: Any) -> int:
+    """The raw bits for a shown value; BlockError naming the field when it does not fit."""
+    c = f.conv
+    if c.kind == "enum" and isinstance(value, str):
+        if value not in c.names:
+            raise BlockError(f"{f.path} = {value!r} is not one of: {', '.join(c.names)}")
+        return c.names.index(value)
+    if c.kind == "bool":
+        if not isinstance(value, bool) and value not in (0, 1):
+            raise BlockError(f"{f.path} = {value!r}: expected true or false")
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BlockError(f"{f.path} = {value!r}: expected {_shown_range(f)}")
+    raw = value + c.centre if c.kind == "signed" else value - c.add if c.kind == "plus" else value
+    if not 0 <= raw < (1 << f.width):
+        raise BlockError(f"{f.path} = {value!r} is outside {_shown_range(f)}")
+    return raw
+
+
+def decode_block(block: bytes, model: Model) -> dict[str, Any]:
+    """Named parameters of one program block for ``model``."""
+    if len(block) != BLOCK:
+        raise BlockError(f"program block is {len(block)} bytes; expected {BLOCK}")
+    if model.layout == "unknown":
+        return {"layout": model.layout_note, "raw": block.hex(" ").upper()}
+    layout = A_STATION_LAYOUT
+    out: dict[str, Any] = {"layout": model.layout_note}
+    for f in layout.fields:
+        out.setdefault(f.section, {})[f.name] = field_value(f, (block[f.offset] & f.mask) >> f.shift)
+    out["unknown_bytes"] = {str(i): block[i] for i in layout.unknown_bytes}
+    out["spare_bits"] = {str(i): block[i] & m for i, m in layout.spare_bits.items()}
+    return out
+
+
+def _int_map(params: dict[str, Any], key: str) -> dict[int, int]:
+    got = params.get(key, {})
+    if not isinstance(got, dict):
+        raise BlockError(f"{key}: expected an object of byte offset -> value")
+    out = {}
+    for k, v in got.items():
+        try:
+            offset = int(k)
+        except (TypeError, ValueError):
+            raise BlockError(f"{key}: {k!r} is not a byte offset") from None
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0x7F:
+            raise BlockError(f"{key}[{k}] = {v!r}: expected a byte 0..127")
+        out[offset] = v
+    return out
+
+
+def encode_block(params: dict[str, Any]) -> bytes:
+    """One program block from ``decode_block`` output (edited or not)."""
+    if not isinstance(params, dict):
+        raise BlockError("program parameters: expected an object")
+    if "raw" in params:
+        try:
+            block = bytes.fromhex(str(params["raw"]))
+        except ValueError:
+            raise BlockError("raw: expected 128 bytes as hex") from None
+        if len(block) != BLOCK:
+            raise BlockError(f"raw: {len(block)} bytes; expected {BLOCK}")
+        if max(block) > 0x7F:
+            raise BlockError(f"raw: byte {block.index(max(block))} is 0x{max(block):02X}; "
+                             "program bytes are 00-7F")
+        return block
+    layout = A_STATION_LAYOUT
+    block = bytearray(BLOCK)
+    known = {"layout", "unknown_bytes", "spare_bits"} | {f.section for f in layout.fields}
+    extra = sorted(set(params) - known)
+    if extra:
+        raise BlockError(f"unknown parameter section(s): {', '.join(extra)}")
+    for f in layout.fields:
+        section = params.get(f.section)
+        if not isinstance(section, dict) or f.name not in section:
+            raise BlockError(f"missing parameter {f.path}")
+        block[f.offset] |= field_raw(f, section[f.name]) << f.shift
+    for sec in {f.section for f in layout.fields}:
+        names = {f.name for f in layout.fields if f.section == sec}
+        extra = sorted(set(params[sec]) - names)
+        if extra:
+            raise BlockError(f"unknown parameter(s) in {sec}: {', '.join(extra)}")
+    unknown = _int_map(params, "unknown_bytes")
+    bad = sorted(set(unknown) - set(layout.unknown_bytes))
+    if bad:
+        raise BlockError(f"unknown_bytes: byte {bad[0]} is described by a parameter; edit that")
+    for offset in layout.unknown_bytes:
+        block[offset] = unknown.get(offset, 0)
+    for offset, value in _int_map(params, "spare_bits").items():
+        mask = layout.spare_bits.get(offset)
+        if mask is None or value & ~mask:
+            allowed = "none" if mask is None else f"0x{mask:02X}"
+            raise BlockError(f"spare_bits[{offset}] = 0x{value:02X} uses bits a parameter holds "
+                             f"(spare bits of byte {offset}: {allowed})")
+        block[offset] |= value
+    return bytes(block)
