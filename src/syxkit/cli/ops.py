@@ -254,10 +254,11 @@ def rename(path, name, index, output) -> None:
     for e in got.entries:
         if e.dump is None:
             continue
-        if e.dump.parts:
-            objects += [(e, k) for k in range(len(e.dump.parts))]
-        else:
-            objects.append((e, None))
+        # The device says which objects a message holds (a bulk's parts; none for handshake
+        # messages), so --index counts patches rather than messages.
+        for obj in registry.get(e.dump.device).objects(e.dump):
+            part = next((k for k, p in enumerate(e.dump.parts) if p is obj), None)
+            objects.append((e, part))
     if not objects:
         fail(f"{path}: no dump of a known device")
     if index is None:
