@@ -200,14 +200,15 @@ class YamahaDTXtreme2(Device):
             if obj.song is not None and not obj.song.complete:
                 problems = "; ".join(str(p) for p in obj.song.problems[:3])
                 raise DeviceError(f"{self.id}: cannot {what} {obj.stem()}: {problems}")
-            for dump in obj.dumps:
-                if dump.problems:
-                    raise DeviceError(f"{self.id}: cannot {what} the {dump.kind} message at "
-                                      f"{_first_problem(dump)} (run 'syxkit fix' first if the "
-                                      "data is right)")
             if obj.otype is None:
                 raise DeviceError(f"{self.id}: cannot {what} a message of unknown type "
-                                  f"{obj.first.details.get('type')!r}")
+                                  f"{obj.first.details.get('type')!r} at {_first_where(obj)}")
+            for dump in obj.dumps:
+                if dump.problems:
+                    hint = (" (run 'syxkit fix' first if the data is right)"
+                            if self.fix(dump) is not None else "")
+                    raise DeviceError(f"{self.id}: cannot {what} the {dump.kind} message at "
+                                      f"{_first_problem(dump)}{hint}")
         return objects
 
     def split(self, dumps: list[Dump], options: Options) -> list[Output]:

@@ -3,6 +3,10 @@
 
 Packet index rule (DTXPRESS Data List, assumed for the IIs): a song that fits in one message has
 index 00 00; otherwise the packets count 00 01, 00 02, ... and the last one is 7F 7F.
+
+Limit of the rule: the last packet carries no count, so losing the packet just before it
+(00 01, 00 02, [00 03 lost], 7F 7F) looks like a shorter complete song. Any other gap, a missing
+last packet, repeats and wrong order are found.
 """
 
 from __future__ import annotations
