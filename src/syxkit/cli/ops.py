@@ -112,6 +112,12 @@ def _options(**kw: Any) -> Options:
     return Options(**kw)
 
 
+def _print_notes(outputs) -> None:
+    for o in outputs:
+        for note in getattr(o, "notes", ()):
+            err_console.print(f"note: {o.name}: {note}", highlight=False, markup=False)
+
+
 def _load_dumps(files: tuple[str, ...]) -> list[Dump]:
     got = gather(files)
     return [e.dump for e in got.entries if e.dump is not None]
@@ -150,6 +156,7 @@ def convert(paths, output, device, **kw) -> None:
     options = _options(**kw)
     outputs = run_device(dev.convert, dumps, options)
     warn_unused(dev, options)
+    _print_notes(outputs)
     data = b"".join(o.data for o in outputs)
     atomic_write(output, data)
     err_console.print(f"wrote {len(outputs)} item(s), {len(data)} bytes to {output}")
@@ -166,6 +173,7 @@ def split(paths, output, device, **kw) -> None:
     options = _options(**kw)
     outputs = run_device(dev.split, dumps, options)
     warn_unused(dev, options)
+    _print_notes(outputs)
     Path(output).mkdir(parents=True, exist_ok=True)
     written = write_outputs(outputs, output, directory=True)
     for p in written:
@@ -190,6 +198,7 @@ def join(paths, output, device, bank_size, pad_with, fill_from, as_edit_buffer, 
                        fill_from=_load_dumps((fill_from,)) if fill_from else None, **kw)
     outputs = run_device(dev.join, dumps, options)
     warn_unused(dev, options)
+    _print_notes(outputs)
     for p in write_outputs(outputs, output):
         console.print(f"{p}  ({p.stat().st_size} bytes)", highlight=False)
 

@@ -62,6 +62,9 @@ class Output:
 
     name: str
     data: bytes
+    # What the operation changed that the user should hear about (e.g. "name dropped"); the CLI
+    # prints these on stderr.
+    notes: list[str] = field(default_factory=list)
 
 
 class Options:
