@@ -108,11 +108,13 @@ def _end(message: Message) -> int:
 def _single(message: Message, spec: ObjectSpec, channel: int | None, locate: Locate) -> Dump:
     data = message.data
     dump = Dump(DEVICE_ID, spec.kind, message, MODEL_VZ1, channel, slot="edit area")
-    if len(data) < SINGLE_HEADER_LEN:
-        dump.problems.append(Problem(locate(len(data)), f"{spec.kind} message ends in its header"))
+    body = data[: _end(message)]
+    if len(body) < SINGLE_HEADER_LEN:
+        dump.problems.append(Problem(locate(len(body)), f"{spec.kind} message ends in its header "
+                                                        f"after {len(body)} bytes; expected "
+                                                        f"{spec.message_size} bytes in all"))
         return dump
     dump.details["range"] = data[6]
-    body = data[: _end(message)]
     block = read_block(body, SINGLE_HEADER_LEN, spec, locate)
     dump.problems += block.problems
     extra = len(body) - SINGLE_HEADER_LEN - spec.block
@@ -196,7 +198,7 @@ def _control(message: Message, tag: Tag, model: str, channel: int | None, locate
             dump.problems.append(Problem(locate(HEADER_LEN), f"bulk content byte is {code:02X}; "
                                                              "expected 00-03"))
     if len(data) != want or not message.terminated:
-        dump.problems.append(Problem(locate(min(len(data), want)),
+        dump.problems.append(Problem(locate(min(len(data), want) - 1),
                                      f"{kind} message is {len(data)} bytes; expected {want}"))
     return dump
 
@@ -207,7 +209,7 @@ def _master(message: Message, channel: int | None, locate: Locate) -> Dump:
     sub = data[6] if len(data) > 6 else None
     dump = Dump(DEVICE_ID, MASTER_KINDS.get(sub, "master"), message, MODEL_VZ1, channel)
     if len(data) != 10 or not message.terminated:
-        dump.problems.append(Problem(locate(min(len(data), 9)), f"{dump.kind} message is "
+        dump.problems.append(Problem(locate(min(len(data), 10) - 1), f"{dump.kind} message is "
                                                                 f"{len(data)} bytes; expected 10"))
         return dump
     if sub not in MASTER_KINDS:
