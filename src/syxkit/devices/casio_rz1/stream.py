@@ -202,6 +202,7 @@ def _parse_dump(data: bytes, cmd: int, ch: int, ram: t.Ram | None, form: str, st
     segments = _segments(data, start, end, p)
     nibbles = bytearray()
     block = 0  # blocks seen so far (numbering)
+    partial = 0  # nibbles of a last block the stream stops inside
 
     def take(seg: Segment) -> None:
         for pos, n, ok in seg.pieces:
@@ -232,6 +233,7 @@ def _parse_dump(data: bytes, cmd: int, ch: int, ram: t.Ram | None, form: str, st
         elif ends_stream and full == 0:
             # The stream stops inside a block: said once, by the length check below.
             block += 1
+            partial = seg.length
             if p.intact:
                 take(seg)
         else:
@@ -242,7 +244,9 @@ def _parse_dump(data: bytes, cmd: int, ch: int, ram: t.Ram | None, form: str, st
 
     if p.ram is None:  # a capture says nothing of its RAM: tell it by its length
         p.ram = _ram_by_length(p.positions, len(p.pairs))
-    _check_length(p, segments, end)
+    where = (f"in block {block} after {partial} of its {t.BLOCK_NIBBLES} nibbles" if partial
+             else f"after block {block}")
+    _check_length(p, segments, end, where)
     if p.ram is not None:
         p.kind = p.ram.kind
         del nibbles[p.ram.nibbles:]
@@ -267,21 +271,17 @@ def _ram_by_length(positions: int, pairs: int) -> t.Ram | None:
     return None
 
 
-def _check_length(p: Parsed, segments: list[Segment], end: int) -> None:
+def _check_length(p: Parsed, segments: list[Segment], end: int, where: str) -> None:
     got = p.positions
     if p.ram is None:
-        _add(p, Issue(end, f"the dump ends after {got:,} nibbles ({got / t.BLOCK_NIBBLES:.1f} "
-                           f"blocks): shorter than a rhythm dump ({t.RHYTHM.blocks} blocks) and a "
+        _add(p, Issue(end, f"the dump ends {where}, {got:,} nibbles in all: shorter than a rhythm dump ({t.RHYTHM.blocks} blocks) and a "
                            f"sample dump ({t.SAMPLE.blocks} blocks), so which RAM it holds is "
                            "unknown"))
         return
     ram = p.ram
     if got < ram.nibbles:
-        block, into = divmod(got, t.BLOCK_NIBBLES)
-        where = (f"in block {block + 1} after {into} of its {t.BLOCK_NIBBLES} nibbles" if into
-                 else f"after block {block}")
-        _add(p, Issue(end, f"the dump is short: it ends {where}; a {ram.name} dump has "
-                           f"{ram.blocks} blocks ({got:,} of {ram.nibbles:,} nibbles received)"))
+        _add(p, Issue(end, f"the dump is short: {got:,} of {ram.nibbles:,} nibbles received; it "
+                           f"ends {where} (a {ram.name} dump has {ram.blocks} blocks)"))
     elif got > ram.nibbles:
         pos = _position_of(segments, ram.nibbles)
         _add(p, Issue(pos, f"data goes on past the {ram.blocks} blocks of {ram.title}: "
