@@ -1,0 +1,148 @@
+"""Real MIDI ports as transports (duplex byte streams, see syxkit.transfer.transport).
+
+Backends, in the order ``--backend auto`` tries them (byte-level ones first, because only they
+carry a SysEx in pieces, which the faithful handshakes need):
+
+=============  =====================================================  ===============
+backend        what                                                   can_split_sysex
+=============  =====================================================  ===============
+jack           JACK MIDI through JACK-Client (raw events)             yes
+rawmidi        /dev/snd/midiC*D* (``hw:1,0``), ptys, any byte device  yes
+alsa           ALSA sequencer through python-rtmidi                   no
+coremidi       macOS CoreMIDI through python-rtmidi                   no
+winmm          Windows MME through python-rtmidi                      no
+rtmidi-jack    JACK through python-rtmidi                             no
+serial         a serial port at 31,250 baud (pyserial, optional)      yes
+=============  =====================================================  ===============
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from syxkit.midi.jack_backend import JackBackend
+from syxkit.midi.ports import (
+    Backend,
+    BackendReport,
+    PortError,
+    describe,
+    pick,
+)
+from syxkit.midi.rawmidi import RawMidiBackend, device_path
+from syxkit.midi.rtmidi_backend import (
+    AlsaBackend,
+    CoreMidiBackend,
+    RtMidiJackBackend,
+    WinMmBackend,
+)
+from syxkit.midi.serial_backend import SerialBackend
+from syxkit.transfer.transport import Transport
+
+BACKENDS: tuple[Backend, ...] = (
+    JackBackend(), RawMidiBackend(), AlsaBackend(), CoreMidiBackend(), WinMmBackend(),
+    RtMidiJackBackend(), SerialBackend(),
+)
+BACKEND_NAMES = tuple(b.name for b in BACKENDS)
+DEFAULT_RATE = object()  # "not given": each backend's own default pace
+_SERIAL_DEVICE = re.compile(r"^(/dev/(tty(USB|ACM|AMA|S|THS)\d+|serial\d*|cu\..+)|COM\d+)$")
+
+__all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_RATE", "Opened", "PortError", "backend",
+           "open_port", "open_virtual", "probe_all"]
+
+
+def backend(name: str) -> Backend:
+    for b in BACKENDS:
+        if b.name == name:
+            return b
+    raise PortError(f"unknown backend {name!r} (known: {', '.join(BACKEND_NAMES)})")
+
+
+def probe_all() -> list[BackendReport]:
+    return [b.probe() for b in BACKENDS]
+
+
+@dataclass
+class Opened:
+    transport: Transport
+    backend: str
+    source: str | None  # port read from
+    sink: str | None  # port written to
+
+    def describe(self) -> str:
+        if self.source == self.sink or self.sink is None:
+            return f"{self.backend} {self.source}"
+        if self.source is None:
+            return f"{self.backend} {self.sink}"
+        return f"{self.backend} in {self.source}, out {self.sink}"
+
+
+def _rate(b: Backend, rate) -> float | None:
+    if rate is DEFAULT_RATE:
+        return b.default_rate
+    return rate or None
+
+
+def open_port(port: str | None, *, backend_name: str = "auto", in_port: str | None = None,
+              out_port: str | None = None, rate=DEFAULT_RATE, client_name: str = "syxkit",
+              need_input: bool = True, need_output: bool = True, baud: int | None = None) -> Opened:
+    """Open the device named by ``port`` (or ``in_port``/``out_port`` when its input and output
+    have different names), by name or number, on ``backend_name`` or the first that has it."""
+    source_spec, sink_spec = in_port or port, out_port or port
+    if source_spec is None and sink_spec is None:
+        raise PortError("no port given: name one with --port (see `syxkit ports`)")
+    path_spec = source_spec if source_spec == sink_spec else None
+    if path_spec and device_path(path_spec) is not None and backend_name in ("auto", "rawmidi", "serial"):
+        path = device_path(path_spec)
+        if backend_name == "serial" or (backend_name == "auto" and _SERIAL_DEVICE.match(path)):
+            b = backend("serial")
+            return Opened(b.open_path(path, baud=baud), "serial", path, path)
+        b = backend("rawmidi")
+        transport = b.open_path(path_spec)
+        return Opened(transport, "rawmidi", path, path)
+    candidates = BACKENDS if backend_name == "auto" else (backend(backend_name),)
+    reports = []
+    for b in candidates:
+        report = b.probe()
+        reports.append(report)
+        if not report.available:
+            continue
+        source = pick(report, source_spec, "in") if need_input or in_port else None
+        sink = pick(report, sink_spec, "out") if need_output or out_port else None
+        if (need_input and source is None) or (need_output and sink is None) or not (source or sink):
+            continue
+        transport = b.open(report, source, sink, rate=_rate(b, rate), client_name=client_name,
+                           baud=baud)
+        return Opened(transport, b.name, source.name if source else None, sink.name if sink else None)
+    wanted = " and ".join(w for w, n in (("an input", need_input), ("an output", need_output)) if n)
+    listing = "; ".join(describe(r) for r in reports)
+    raise PortError(f"no {wanted} matching {port or source_spec or sink_spec!r} on "
+                    f"{'any backend' if backend_name == 'auto' else backend_name} ({listing})")
+
+
+def open_virtual(name: str, *, backend_name: str = "auto", rate=DEFAULT_RATE) -> tuple[Transport, str]:
+    """Virtual ports called ``name`` for an emulated device; returns the transport and the
+    backend used. ``auto``: a path means a pty (rawmidi), else JACK, else ALSA virtual ports."""
+    if backend_name == "auto":
+        if device_path(name) is not None:
+            order = ("rawmidi",)
+        else:
+            order = ("jack", "alsa", "coremidi", "rtmidi-jack")
+        reasons = []
+        for n in order:
+            b = backend(n)
+            report = b.probe() if n != "rawmidi" else None
+            if report is not None and not report.available:
+                reasons.append(f"{n}: {report.reason}")
+                continue
+            return b.open_virtual(name, rate=_rate(b, rate)), n
+        raise PortError("no backend can create virtual ports here (" + "; ".join(reasons) +
+                        "); or give --port /some/path for a pty")
+    b = backend(backend_name)
+    if not b.virtual_ports:
+        raise PortError(f"{b.name}: this backend has no virtual ports")
+    if b.name != "rawmidi":
+        report = b.probe()
+        if not report.available:
+            raise PortError(f"{b.name}: {report.reason}")
+    return b.open_virtual(name, rate=_rate(b, rate)), b.name
