@@ -253,7 +253,8 @@ def pairs_in_order(slots: dict[tuple[int, int], Prog]) -> list[tuple[Prog, Prog]
         if program % 2:
             if (bank, program - 1) not in slots:
                 raise DeviceError(f"bank {bank} program {program:02d} ({slots[bank, program].where})"
-                                  f" has no partner {program - 1:02d} to make a pair")
+                                  f" has no partner {program - 1:02d}: pairs start at even "
+                                  "programs (0, 2, … 98); give an even --program")
             continue
         odd = slots.get((bank, program + 1))
         if odd is None:

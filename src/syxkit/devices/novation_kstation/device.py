@@ -99,7 +99,7 @@ class KStation(Device):
         h = Header(model, kind, num(hp, "control", "header."), num(hp, "vv", "header."),
                    num(hp, "vi", "header."), bank, program, num(hp, "sysex_channel", "header."))
         if kind.programs == 1:
-            data = encode_block(params)
+            data = encode_block({k: v for k, v in params.items() if k != "header"})
         elif kind.programs == 2:
             blocks = params.get("programs")
             if not isinstance(blocks, list) or len(blocks) != 2:

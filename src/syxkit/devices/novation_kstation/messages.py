@@ -30,6 +30,7 @@ from syxkit.devices.novation_kstation.table import (
 
 EOX = 0xF7
 DEFAULT_VERSION = (0x08, 0)  # "1.0.0": used only for dumps built from nothing (example())
+REQUEST_VERSION = (0, 0)  # Vv and Vi are "don't care" in a request
 
 
 class KStationError(DeviceError, ValueError):
@@ -153,14 +154,15 @@ def global_dump(model: Model | str, block: bytes, *, version=DEFAULT_VERSION,
 
 def request_current(model: Model | str, *, sysex_channel: int = SYSEX_CHANNEL_ALL) -> bytes:
     """Ask for the current sound (M=40)."""
-    return build(_header(model, "current-sound-request", sysex_channel=sysex_channel))
+    return build(_header(model, "current-sound-request", version=REQUEST_VERSION,
+                         sysex_channel=sysex_channel))
 
 
 def _addressed_request(kind_name, model, program, bank, sysex_channel) -> bytes:
     # C=1 makes the device honour B; with C=0 B is "don't care" and the current bank answers.
     # (A KS-series reply copies C from the request.)
     control = 0 if bank is None else 1
-    h = _header(model, kind_name, control=control, version=(0, 0), bank=bank or 0,
+    h = _header(model, kind_name, control=control, version=REQUEST_VERSION, bank=bank or 0,
                 program=program, sysex_channel=sysex_channel)
     check_address(h.model, h.kind, bank if bank is not None else min(h.model.banks), program)
     return build(h)
@@ -180,7 +182,8 @@ def request_pair(model: Model | str, program: int, bank: int | None = None, *,
 
 def request_global(model: Model | str, *, sysex_channel: int = SYSEX_CHANNEL_ALL) -> bytes:
     """Ask for the global data block (M=43)."""
-    return build(_header(model, "global-request", sysex_channel=sysex_channel))
+    return build(_header(model, "global-request", version=REQUEST_VERSION,
+                         sysex_channel=sysex_channel))
 
 
 def bank_requests(model: Model | str, bank: int, *,
