@@ -65,8 +65,10 @@ def _sum_ok(record: bytes) -> bool:
 
 def _plausible(data: bytes, spec: ObjectSpec) -> int | None:
     """How many records have a valid checksum, or None when the file is not of this kind:
-    most records must carry a printable name and a valid checksum (a lone record with a bad
-    checksum is still taken when it has the program's 40 lead byte and a printable name)."""
+    most records must carry a printable name and at least half a valid checksum (a lone record
+    with a bad checksum is still taken when it has the program's 40 lead byte and a printable
+    name). Twelve printable bytes at the name's place in every record already rule out random
+    binaries; the checksums rule out other formats with text at that place."""
     if not data or len(data) % spec.dos_record:
         return None
     recs = _records(data, spec)
@@ -74,7 +76,7 @@ def _plausible(data: bytes, spec: ObjectSpec) -> int | None:
     sums = sum(_sum_ok(r) for r in recs)
     if names * 2 <= len(recs):
         return None
-    if sums * 2 > len(recs) or (len(recs) == 1 and recs[0][0] == SINGLE_LEAD):
+    if (sums and sums * 2 >= len(recs)) or (len(recs) == 1 and recs[0][0] == SINGLE_LEAD):
         return sums
     return None
 
