@@ -1,0 +1,116 @@
+"""Stored patches back to dumps and message bytes, through their drivers.
+
+A patch keeps its own standalone message (for a single message: that message as found; for a
+part of a bulk message: what the driver's split() builds). Unless the user renamed the patch
+or asked for another address, export gives exactly those bytes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syxkit.core.framing import frame
+from syxkit.devices import registry
+from syxkit.devices.base import Device, DeviceError, Dump, Options
+from syxkit.library.naming import clean_device_name
+from syxkit.library.store import Library, LibraryError, Patch
+
+# Options a user may give to re-address or re-form exported patches and banks (the names the
+# drivers read, as in the generic CLI operations).
+READDRESS_KEYS = ("channel", "program", "bank", "model", "form", "edit_buffer", "store_to_bank",
+                  "device_number")
+
+
+def driver(device_id: str) -> Device:
+    try:
+        return registry.get(device_id)
+    except KeyError as exc:
+        raise LibraryError(f"the {device_id} driver is not installed; this patch cannot be "
+                           "decoded or exported") from exc
+
+
+def _identify(dev: Device, data: bytes, what: str) -> Dump:
+    messages = frame(data).messages
+    if not messages:
+        raise LibraryError(f"{what}: stored bytes hold no SysEx message")
+    dump = dev.identify(messages[0]) if dev.accepts(messages[0].data) else None
+    if dump is None:
+        raise LibraryError(f"{what}: the {dev.id} driver no longer recognises the stored message")
+    return dump
+
+
+def _only_object(dev: Device, dump: Dump, what: str) -> Dump:
+    objs = dev.objects(dump)
+    if len(objs) != 1:
+        raise LibraryError(f"{what}: stored message holds {len(objs)} objects, expected 1")
+    return objs[0]
+
+
+def standalone_message(lib: Library, patch: Patch) -> bytes:
+    data = lib.blob(patch.message_sha)
+    if data is None:
+        raise LibraryError(
+            f"patch {patch.id}: the {patch.device} driver builds no standalone message for this "
+            f"{patch.kind} (it is kept inside its bulk message); export it with --original")
+    return data
+
+
+def patch_dump(lib: Library, patch: Patch) -> Dump:
+    """The patch as its driver reads it: from its standalone message, else from the first
+    source's whole message and the part index."""
+    dev = driver(patch.device)
+    what = f"patch {patch.id}"
+    if patch.message_sha is not None:
+        return _only_object(dev, _identify(dev, standalone_message(lib, patch), what), what)
+    for src in patch.sources:
+        dump = _identify(dev, lib.blob(src.message_sha) or b"", what)
+        objs = dev.objects(dump)
+        for k, obj in enumerate(objs):
+            if (obj.index if obj.index is not None else k) == src.part:
+                return obj
+    raise LibraryError(f"{what}: none of its sources can be read back")
+
+
+def decoded(lib: Library, patch: Patch) -> dict[str, Any]:
+    """``decode --json``-shaped object for a patch (params are the driver's)."""
+    dump = patch_dump(lib, patch)
+    dev = driver(patch.device)
+    try:
+        params = dev.decode(dump)
+    except DeviceError as exc:
+        raise LibraryError(f"patch {patch.id}: {exc}") from exc
+    return {"device": dump.device, "kind": dump.kind, "model": dump.model or patch.model,
+            "channel": dump.channel, "bank": dump.bank, "program": dump.program,
+            "slot": dump.slot, "name": patch.name, "params": params}
+
+
+def export_message(lib: Library, patch: Patch, options: Options | None = None,
+                   notes: list[str] | None = None) -> bytes:
+    """The bytes to write for a patch: its standalone message, with a user-given name written
+    in where the device stores names, re-addressed by the driver's convert() when asked."""
+    notes = [] if notes is None else notes
+    dev = driver(patch.device)
+    data = standalone_message(lib, patch)
+    what = f"patch {patch.id}"
+    if patch.name_from == "user":
+        dump = _identify(dev, data, what)
+        if dump.name is not None and clean_device_name(dump.name) != patch.name:
+            try:
+                data = dev.rename(dump, patch.name, Options(index=None))
+            except (DeviceError, ValueError) as exc:
+                notes.append(f"{what}: name {patch.name!r} not written into the dump: {exc}")
+    if options is not None:  # the caller passes options only when asked to re-address
+        dump = _identify(dev, data, what)
+        try:
+            outputs = dev.convert([dump], options)
+        except DeviceError as exc:
+            raise LibraryError(f"{what}: {exc}") from exc
+        data = b"".join(o.data for o in outputs)
+    return data
+
+
+def export_dump(lib: Library, patch: Patch, notes: list[str] | None = None) -> Dump:
+    """The patch as a Dump ready for join(): its export bytes (user name applied) re-read."""
+    dev = driver(patch.device)
+    data = export_message(lib, patch, None, notes)
+    return _only_object(dev, _identify(dev, data, f"patch {patch.id}"), f"patch {patch.id}")

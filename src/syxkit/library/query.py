@@ -1,0 +1,128 @@
+"""Finding patches: filters (device, model, kind, tags, favourite, source folder, ids) and a
+full-text name search over the FTS5 index, plus the two duplicate questions users ask:
+"which sounds do I have under several names" and "which names stand for several sounds"."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syxkit.library.store import Library, LibraryError, Patch
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_expression(text: str) -> str:
+    """User text -> an FTS5 query: every word must occur, each as a prefix ("pia" finds
+    PIANO). Words are quoted so FTS syntax characters in names mean nothing special."""
+    words = _WORD.findall(text)
+    if not words:
+        raise LibraryError(f"search text {text!r} has no letters or digits to look for")
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def folder_range(folder: str | os.PathLike) -> tuple[str, str]:
+    """[lo, hi) bounds on absolute paths for everything below a folder (index-friendly)."""
+    base = str(Path(folder).expanduser().resolve()).rstrip(os.sep) + os.sep
+    return base, base[:-1] + chr(ord(os.sep) + 1)
+
+
+@dataclass
+class Query:
+    text: str | None = None
+    device: str | None = None
+    model: str | None = None
+    kind: str | None = None
+    tags: tuple[str, ...] = ()
+    favourite: bool | None = None
+    folder: str | None = None
+    ids: tuple[int, ...] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.text:
+            clauses.append("p.id IN (SELECT rowid FROM patches_fts WHERE patches_fts MATCH ?)")
+            params.append(fts_expression(self.text))
+        for column in ("device", "model", "kind"):
+            value = getattr(self, column)
+            if value:
+                clauses.append(f"p.{column} = ? COLLATE NOCASE")
+                params.append(value)
+        for tag in self.tags:
+            clauses.append("p.id IN (SELECT pt.patch_id FROM patch_tags pt JOIN tags t "
+                           "ON t.id = pt.tag_id WHERE t.name = ?)")
+            params.append(tag)
+        if self.favourite is not None:
+            clauses.append("p.favourite = ?")
+            params.append(int(self.favourite))
+        if self.folder:
+            lo, hi = folder_range(self.folder)
+            clauses.append("p.id IN (SELECT s.patch_id FROM sources s JOIN files f "
+                           "ON f.id = s.file_id WHERE f.path >= ? AND f.path < ?)")
+            params += [lo, hi]
+        if self.ids:
+            clauses.append(f"p.id IN ({', '.join('?' * len(self.ids))})")
+            params += list(self.ids)
+        return (" AND ".join(clauses) or "1"), params
+
+    def is_empty(self) -> bool:
+        return self == Query()
+
+
+def find(lib: Library, query: Query, *, with_sources: bool = True) -> list[Patch]:
+    """Every patch matching the query (no limit), in import order."""
+    where, params = query.where()
+    return lib.load_where(where, params, with_sources=with_sources)
+
+
+def find_ids(lib: Library, query: Query) -> list[int]:
+    where, params = query.where()
+    return [r[0] for r in lib.conn.execute(
+        f"SELECT p.id FROM patches p WHERE {where} ORDER BY p.id", params)]
+
+
+def same_sound_different_names(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
+    """Patches whose sources (or whose current name) call the same sound by more than one
+    name, e.g. one VZ voice saved as "BRASS 1" and "FAT BRASS"."""
+    where, params = (query or Query()).where()
+    rows = lib.conn.execute(
+        "SELECT s.patch_id FROM sources s JOIN patches p ON p.id = s.patch_id "
+        f"WHERE {where} GROUP BY s.patch_id "
+        "HAVING COUNT(DISTINCT s.name_key) > 1 OR SUM(s.name_key <> p.name_key) > 0 "
+        "ORDER BY s.patch_id", params).fetchall()
+    patches = lib.get_many(r[0] for r in rows)
+    out = []
+    for p in patches:
+        names = list(dict.fromkeys([p.name] + [s.name for s in p.sources]))
+        out.append({"patch": p, "names": names})
+    return out
+
+
+def same_name_different_sounds(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
+    """Groups of patches of one device and kind that share a name but are different sounds
+    (names compared without case and spacing)."""
+    where, params = (query or Query()).where()
+    groups = lib.conn.execute(
+        f"SELECT p.device, p.kind, p.name_key, json_group_array(p.id) FROM patches p WHERE {where} "
+        "GROUP BY p.device, p.kind, p.name_key HAVING COUNT(*) > 1 "
+        "ORDER BY p.device, p.kind, p.name_key", params).fetchall()
+    out = []
+    for device, kind, _key, ids in groups:
+        patches = lib.get_many(sorted(json.loads(ids)))
+        out.append({"device": device, "kind": kind, "name": patches[0].name, "patches": patches})
+    return out
+
+
+def seen_several_times(lib: Library, query: Query | None = None) -> list[Patch]:
+    """Patches found in more than one place (any names)."""
+    where, params = (query or Query()).where()
+    rows = lib.conn.execute(
+        "SELECT s.patch_id FROM sources s JOIN patches p ON p.id = s.patch_id "
+        f"WHERE {where} GROUP BY s.patch_id HAVING COUNT(*) > 1 ORDER BY s.patch_id",
+        params).fetchall()
+    return lib.get_many(r[0] for r in rows)

@@ -1,0 +1,178 @@
+"""The library's SQLite schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` holds the number of migrations applied. Opening a library applies the
+missing ones, each in its own transaction, so an old library file is upgraded in place and a
+crash mid-upgrade leaves it at the last whole version. A file from a newer syxkit (a higher
+version than this code knows) is refused rather than guessed at.
+
+Design notes:
+- Message bytes live once in ``blobs``, keyed by their sha256: a 43 KB VZ bulk message is stored
+  once although 128 patches came out of it, and a patch whose standalone message equals its
+  source message (the usual case) shares the blob.
+- ``sources.part`` is -1 for a whole message (not NULL) so the UNIQUE constraint that makes a
+  second import of the same file add nothing also holds for single messages.
+- ``patches_fts`` is an external-content FTS5 index over the names, kept in step by triggers,
+  so renames are searchable at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+V1 = """
+CREATE TABLE blobs (
+    sha256 BLOB PRIMARY KEY,
+    data   BLOB NOT NULL
+);
+
+CREATE TABLE files (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL,             -- absolute; zip members as ARCHIVE!MEMBER
+    sha256       BLOB NOT NULL,
+    size         INTEGER NOT NULL,
+    mtime        REAL,
+    form         TEXT NOT NULL,             -- raw | hex | smf | zip | foreign:<device> ...
+    container_id INTEGER REFERENCES files(id),
+    objects      INTEGER NOT NULL DEFAULT 0,  -- sound objects found (duplicates included)
+    problems     TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
+    imported_at  TEXT NOT NULL,
+    UNIQUE (path, sha256)
+);
+
+CREATE TABLE patches (
+    id          INTEGER PRIMARY KEY,
+    fingerprint BLOB NOT NULL UNIQUE,       -- sha256(device, kind, sound bytes)
+    device      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    model       TEXT,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL,              -- name folded for "same name" (naming.norm_name)
+    name_from   TEXT NOT NULL,              -- device | file | user
+    payload     BLOB,                       -- the driver's normalised (decoded) bytes
+    message_sha BLOB REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,  -- the object's own standalone message
+    favourite   INTEGER NOT NULL DEFAULT 0,
+    notes       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    modified_at TEXT NOT NULL
+);
+CREATE INDEX patches_device_kind ON patches (device, kind);
+CREATE INDEX patches_model ON patches (model);
+CREATE INDEX patches_name ON patches (device, kind, name_key);
+
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    patch_id    INTEGER NOT NULL REFERENCES patches(id) ON DELETE CASCADE,
+    file_id     INTEGER NOT NULL REFERENCES files(id),
+    offset      INTEGER NOT NULL,           -- of the message in its file
+    part        INTEGER NOT NULL DEFAULT -1,  -- index in a bulk message, -1 = whole message
+    name        TEXT NOT NULL,              -- the name this source gave the sound
+    name_key    TEXT NOT NULL,
+    name_from   TEXT NOT NULL,              -- device | file
+    channel     INTEGER,
+    bank        INTEGER,
+    program     INTEGER,
+    slot        TEXT,
+    message_sha BLOB NOT NULL REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,  -- whole message as the device reads it
+    raw_sha     BLOB REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,  -- verbatim file bytes, when they differ
+    seen_at     TEXT NOT NULL,
+    UNIQUE (file_id, offset, part)
+);
+CREATE INDEX sources_patch ON sources (patch_id);
+
+CREATE TABLE tags (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE patch_tags (
+    patch_id INTEGER NOT NULL REFERENCES patches(id) ON DELETE CASCADE,
+    tag_id   INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (patch_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX patch_tags_tag ON patch_tags (tag_id);
+
+CREATE TABLE banks (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    device     TEXT NOT NULL,
+    model      TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE bank_slots (
+    bank_id  INTEGER NOT NULL REFERENCES banks(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,              -- 0-based, dense
+    patch_id INTEGER NOT NULL REFERENCES patches(id),
+    PRIMARY KEY (bank_id, position)
+) WITHOUT ROWID;
+CREATE INDEX bank_slots_patch ON bank_slots (patch_id);
+
+CREATE VIRTUAL TABLE patches_fts USING fts5(
+    name, content='patches', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+);
+CREATE TRIGGER patches_fts_insert AFTER INSERT ON patches BEGIN
+    INSERT INTO patches_fts (rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER patches_fts_delete AFTER DELETE ON patches BEGIN
+    INSERT INTO patches_fts (patches_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER patches_fts_rename AFTER UPDATE OF name ON patches BEGIN
+    INSERT INTO patches_fts (patches_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO patches_fts (rowid, name) VALUES (new.id, new.name);
+END;
+"""
+
+Migration = Callable[[sqlite3.Connection], None] | str
+
+# Append only; never edit a released step. Each entry moves the schema one version up.
+MIGRATIONS: list[Migration] = [V1]
+
+
+class SchemaError(Exception):
+    pass
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Bring the schema up to date; returns the version reached. ``conn`` must be in
+    autocommit mode (isolation_level None): each step runs in its own BEGIN IMMEDIATE."""
+    steps = MIGRATIONS if migrations is None else migrations
+    version = current_version(conn)
+    if version > len(steps):
+        raise SchemaError(f"library schema version {version} is newer than this syxkit knows "
+                          f"({len(steps)}); upgrade syxkit to open it")
+    for number in range(version, len(steps)):
+        step = steps[number]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if current_version(conn) != number:
+                conn.execute("ROLLBACK")
+                return migrate(conn, migrations)
+            if isinstance(step, str):
+                for statement in _statements(step):
+                    conn.execute(statement)
+            else:
+                step(conn)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(steps)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,325 @@
+"""The Library: one SQLite file holding patches, where each was seen, tags, favourites, notes
+and user banks.
+
+The connection runs in autocommit mode and every change is an explicit ``BEGIN IMMEDIATE`` …
+``COMMIT``: an import commits once per file, an edit once per command, so a killed process
+leaves the file as it was after the last whole transaction. WAL journaling lets readers (a
+``list`` in another terminal) run while an import writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from syxkit.library.fingerprint import short
+from syxkit.library.naming import norm_name
+from syxkit.library.paths import library_path
+from syxkit.library.schema import SchemaError, migrate
+
+
+class LibraryError(Exception):
+    """A user-facing failure (unknown patch or bank, refused edit)."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Source:
+    """One place a patch was seen: a message (or a part of a bulk message) in a file."""
+
+    path: str
+    offset: int
+    part: int | None
+    name: str
+    name_from: str
+    channel: int | None
+    bank: int | None
+    program: int | None
+    slot: str | None
+    seen_at: str
+    form: str
+    message_sha: bytes
+    raw_sha: bytes | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "offset": self.offset, "part": self.part, "name": self.name,
+            "name_from": self.name_from, "channel": self.channel, "bank": self.bank,
+            "program": self.program, "slot": self.slot, "form": self.form, "seen_at": self.seen_at,
+        }
+
+
+@dataclass
+class Patch:
+    id: int
+    fingerprint: bytes
+    device: str
+    kind: str
+    model: str | None
+    name: str
+    name_from: str
+    favourite: bool
+    notes: str
+    created_at: str
+    modified_at: str
+    message_sha: bytes | None
+    tags: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "device": self.device, "model": self.model, "kind": self.kind,
+            "name": self.name, "name_from": self.name_from, "tags": list(self.tags),
+            "favourite": self.favourite, "notes": self.notes,
+            "fingerprint": short(self.fingerprint),
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+
+_PATCH_COLUMNS = ("p.id, p.fingerprint, p.device, p.kind, p.model, p.name, p.name_from, "
+                  "p.favourite, p.notes, p.created_at, p.modified_at, p.message_sha")
+
+
+def _patch(row: tuple) -> Patch:
+    return Patch(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8],
+                 row[9], row[10], row[11])
+
+
+class Library:
+    """An open library file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = library_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{self.path}: cannot open the library: {exc}") from exc
+        try:
+            self._configure()
+            migrate(self.conn)
+        except (sqlite3.DatabaseError, SchemaError) as exc:
+            self.conn.close()
+            raise LibraryError(f"{self.path}: not a usable syxkit library: {exc}") from exc
+
+    def _configure(self) -> None:
+        c = self.conn
+        mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise sqlite3.DatabaseError(f"cannot switch the journal to WAL (got {mode})")
+        # NORMAL in WAL mode: a commit survives a killed process (it is in the WAL file); only
+        # a power cut can lose the last commits, never consistency.
+        c.execute("PRAGMA synchronous=NORMAL")
+        c.execute("PRAGMA foreign_keys=ON")
+        c.execute("PRAGMA temp_store=MEMORY")
+        c.execute("PRAGMA cache_size=-32768")
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            pass
+        self.conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- reading ---------------------------------------------------------------------------
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check`` plus the FTS index check; ["ok"] when all is well."""
+        rows = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        try:
+            self.conn.execute("INSERT INTO patches_fts(patches_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            rows = [r for r in rows if r != "ok"] + [f"full-text index: {exc}"]
+        return rows
+
+    def blob(self, sha: bytes | None) -> bytes | None:
+        if sha is None:
+            return None
+        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        return None if row is None else row[0]
+
+    def payload(self, patch_id: int) -> bytes | None:
+        row = self.conn.execute("SELECT payload FROM patches WHERE id = ?", (patch_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def get(self, patch_id: int) -> Patch:
+        found = self.load_where("p.id = ?", [patch_id])
+        if not found:
+            raise LibraryError(f"no patch with id {patch_id}")
+        return found[0]
+
+    def get_many(self, ids: Iterable[int]) -> list[Patch]:
+        """Patches in the order asked; an unknown id is an error naming it."""
+        ids = list(ids)
+        by_id = {p.id: p for p in self.load_where(
+            "p.id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise LibraryError(f"no patch with id {', '.join(map(str, missing))}")
+        return [by_id[i] for i in ids]
+
+    def load_where(self, where: str, params: list, order: str = "p.id", *,
+                   with_sources: bool = True) -> list[Patch]:
+        """Patches matching a WHERE clause over ``patches p``, with tags and sources."""
+        sql = f"SELECT {_PATCH_COLUMNS} FROM patches p WHERE {where} ORDER BY {order}"
+        patches = [_patch(r) for r in self.conn.execute(sql, params)]
+        if not patches:
+            return patches
+        by_id = {p.id: p for p in patches}
+        subquery = f"SELECT p.id FROM patches p WHERE {where}"
+        for pid, tag in self.conn.execute(
+                f"SELECT pt.patch_id, t.name FROM patch_tags pt JOIN tags t ON t.id = pt.tag_id "
+                f"WHERE pt.patch_id IN ({subquery}) ORDER BY t.name COLLATE NOCASE", params):
+            by_id[pid].tags.append(tag)
+        if with_sources:
+            for row in self.conn.execute(
+                    "SELECT s.patch_id, f.path, s.offset, s.part, s.name, s.name_from, s.channel, "
+                    "s.bank, s.program, s.slot, s.seen_at, f.form, s.message_sha, s.raw_sha "
+                    "FROM sources s JOIN files f ON f.id = s.file_id "
+                    f"WHERE s.patch_id IN ({subquery}) ORDER BY s.patch_id, s.id", params):
+                part = None if row[3] < 0 else row[3]
+                by_id[row[0]].sources.append(Source(row[1], row[2], part, *row[4:]))
+        return patches
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM patches").fetchone()[0]
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        by_device = {f"{d} {k}": n for d, k, n in c.execute(
+            "SELECT device, kind, COUNT(*) FROM patches GROUP BY device, kind ORDER BY device, kind")}
+        return {
+            "library": str(self.path),
+            "patches": self.count(),
+            "sources": c.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
+            "files": c.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+            "banks": c.execute("SELECT COUNT(*) FROM banks").fetchone()[0],
+            "favourites": c.execute("SELECT COUNT(*) FROM patches WHERE favourite").fetchone()[0],
+            "by_kind": by_device,
+        }
+
+    # -- editing ---------------------------------------------------------------------------
+    def _require(self, ids: Iterable[int]) -> list[int]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            raise LibraryError("no patch given")
+        known = {r[0] for r in self.conn.execute(
+            "SELECT id FROM patches WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise LibraryError(f"no patch with id {', '.join(map(str, missing))}")
+        return ids
+
+    def rename(self, patch_id: int, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise LibraryError("a name cannot be empty")
+        self._require([patch_id])
+        with self.transaction() as c:
+            c.execute("UPDATE patches SET name = ?, name_key = ?, name_from = 'user', "
+                      "modified_at = ? WHERE id = ?", (name, norm_name(name), now(), patch_id))
+
+    def set_favourite(self, ids: Iterable[int], favourite: bool = True) -> list[int]:
+        ids = self._require(ids)
+        with self.transaction() as c:
+            c.executemany("UPDATE patches SET favourite = ?, modified_at = ? WHERE id = ?",
+                          [(int(favourite), now(), i) for i in ids])
+        return ids
+
+    def set_notes(self, patch_id: int, notes: str) -> None:
+        self._require([patch_id])
+        with self.transaction() as c:
+            c.execute("UPDATE patches SET notes = ?, modified_at = ? WHERE id = ?",
+                      (notes, now(), patch_id))
+
+    def tag(self, ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[int]:
+        ids = self._require(ids)
+        add = [t.strip() for t in add if t.strip()]
+        remove = [t.strip() for t in remove if t.strip()]
+        if not add and not remove:
+            raise LibraryError("no tag given")
+        with self.transaction() as c:
+            for tag in add:
+                c.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (tag,))
+                (tag_id,) = c.execute("SELECT id FROM tags WHERE name = ?", (tag,)).fetchone()
+                c.executemany("INSERT OR IGNORE INTO patch_tags VALUES (?, ?)",
+                              [(i, tag_id) for i in ids])
+            for tag in remove:
+                c.executemany("DELETE FROM patch_tags WHERE patch_id = ? AND tag_id = "
+                              "(SELECT id FROM tags WHERE name = ?)", [(i, tag) for i in ids])
+            # Tags nobody uses any more disappear, so `list --tag` never offers dead ones.
+            c.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM patch_tags)")
+            c.executemany("UPDATE patches SET modified_at = ? WHERE id = ?", [(now(), i) for i in ids])
+        return ids
+
+    def tags(self) -> list[tuple[str, int]]:
+        return list(self.conn.execute(
+            "SELECT t.name, COUNT(*) FROM tags t JOIN patch_tags pt ON pt.tag_id = t.id "
+            "GROUP BY t.id ORDER BY t.name COLLATE NOCASE"))
+
+    def remove(self, ids: Iterable[int], *, force: bool = False) -> list[int]:
+        """Delete patches (with their sources and tags). A patch in a user bank is refused
+        unless ``force``, which also takes it out of those banks. Files on disk are untouched;
+        a later import of the same unchanged file does not bring the patch back (use rescan)."""
+        ids = self._require(ids)
+        key = json.dumps(ids)
+        in_banks = self.conn.execute(
+            "SELECT bs.patch_id, b.name FROM bank_slots bs JOIN banks b ON b.id = bs.bank_id "
+            "WHERE bs.patch_id IN (SELECT value FROM json_each(?)) ORDER BY bs.patch_id",
+            (key,)).fetchall()
+        if in_banks and not force:
+            used = ", ".join(f"{pid} (bank {name!r})" for pid, name in in_banks)
+            raise LibraryError(f"patches in user banks: {used}; remove them from the banks "
+                               "first or use --force")
+        with self.transaction() as c:
+            banks = {r[0] for r in c.execute(
+                "SELECT DISTINCT bank_id FROM bank_slots WHERE patch_id IN "
+                "(SELECT value FROM json_each(?))", (key,))}
+            c.execute("DELETE FROM bank_slots WHERE patch_id IN (SELECT value FROM json_each(?))", (key,))
+            for bank_id in banks:
+                renumber_bank(c, bank_id)
+            c.execute("DELETE FROM patches WHERE id IN (SELECT value FROM json_each(?))", (key,))
+            collect_garbage(c)
+        return ids
+
+
+def renumber_bank(c: sqlite3.Connection, bank_id: int) -> None:
+    """Make a bank's positions dense again (0, 1, 2 …) keeping their order."""
+    rows = c.execute("SELECT position, patch_id FROM bank_slots WHERE bank_id = ? ORDER BY position",
+                     (bank_id,)).fetchall()
+    c.execute("DELETE FROM bank_slots WHERE bank_id = ?", (bank_id,))
+    c.executemany("INSERT INTO bank_slots (bank_id, position, patch_id) VALUES (?, ?, ?)",
+                  [(bank_id, i, pid) for i, (_, pid) in enumerate(rows)])
+
+
+def collect_garbage(c: sqlite3.Connection) -> None:
+    """Drop message blobs nothing refers to any more (after patches were removed)."""
+    c.execute(
+        "DELETE FROM blobs WHERE sha256 NOT IN ("
+        " SELECT message_sha FROM patches WHERE message_sha IS NOT NULL"
+        " UNION SELECT message_sha FROM sources"
+        " UNION SELECT raw_sha FROM sources WHERE raw_sha IS NOT NULL)")
