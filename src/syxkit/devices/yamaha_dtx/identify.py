@@ -204,12 +204,11 @@ def _describe_packet(dump: Dump, index: int) -> None:
     d["packet"] = index
     d["last_packet"] = index in (SINGLE_PACKET, LAST_PACKET)
     if index == SINGLE_PACKET:
-        dump.notes.append("song in one message (packet index 00 00)")
+        dump.notes.append("song in one message (packet 00 00)")
     elif index == LAST_PACKET:
-        dump.notes.append("last packet (index 7F 7F) of a song sent in several messages")
+        dump.notes.append("last packet (7F 7F) of a multi-message song")
     else:
-        dump.notes.append(f"packet {index} (index {hex14(index)}) of a song sent in several "
-                          "messages; more follow")
+        dump.notes.append(f"packet {hex14(index)} of a multi-message song; more follow")
 
 
 def _request(message: Message) -> Dump:

@@ -149,8 +149,8 @@ def _join(number: int, packets: list[Dump]) -> Song:
         index = p.details.get("index", 0)
         if index in seen:
             intact = False
-            problems.append(Problem(_offset(p), f"{label}: packet index {hex14(index)} at {_where(p)} "
-                                                f"repeats the one at {_where(seen[index])}"))
+            problems.append(Problem(_offset(p), f"{label}: packet {hex14(index)} repeats the one "
+                                                f"at {_where(seen[index])}"))
         else:
             seen[index] = p
     if SINGLE_PACKET in seen:
@@ -168,12 +168,12 @@ def _join(number: int, packets: list[Dump]) -> Song:
     for missing in sorted(set(range(FIRST_PACKET, top + 1)) - set(numbered)):
         nxt = seen[min(i for i in numbered if i > missing)]  # top > missing is always there
         intact = False
-        problems.append(Problem(_offset(nxt), f"{label}: packet {missing} (index {hex14(missing)}) "
-                                              f"is missing before the packet at {_where(nxt)}"))
+        problems.append(Problem(_offset(nxt), f"{label}: packet {hex14(missing)} is missing "
+                                              f"(expected before the packet at {_where(nxt)})"))
     if LAST_PACKET not in seen:
         intact = False
         last = packets[-1]
-        problems.append(Problem(_offset(last), f"{label}: no last packet (index 7F 7F) after packet "
+        problems.append(Problem(_offset(last), f"{label}: no last packet (7F 7F) after packet "
                                                f"{hex14(last.details.get('index', 0))} at "
                                                f"{_where(last)}; the song is incomplete"))
     elif not numbered:
@@ -186,8 +186,8 @@ def _join(number: int, packets: list[Dump]) -> Song:
     for p in packets:
         index = p.details.get("index", 0)
         if previous is not None and _order_key(index) < _order_key(previous.details.get("index", 0)):
-            problems.append(Problem(_offset(p), f"{label}: packets out of order: index "
-                                                f"{hex14(index)} at {_where(p)} comes after index "
+            problems.append(Problem(_offset(p), f"{label}: packets out of order: packet "
+                                                f"{hex14(index)} comes after packet "
                                                 f"{hex14(previous.details.get('index', 0))} at "
                                                 f"{_where(previous)}"))
             break
