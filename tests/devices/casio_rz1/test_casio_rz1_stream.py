@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import corpus_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_path
 from syxkit.core.framing import frame
 from syxkit.devices import registry
 from syxkit.devices.casio_rz1 import DEVICE, build
