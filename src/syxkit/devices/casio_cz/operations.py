@@ -231,8 +231,6 @@ def join(dumps: list[Dump], options: Options) -> list[Output]:
             payload, more = reshape(payload, "plain", None, dump)
         else:
             payload, more = reshape(payload, form, None, dump)
-        if dump.program is None:
-            more.insert(0, "fetched form (7n 30) rewritten to the receive form")
         payloads.append(payload)
         notes.append(more)
     for i, (pp, payload) in enumerate(zip(addresses, payloads, strict=True)):
@@ -252,8 +250,14 @@ def join(dumps: list[Dump], options: Options) -> list[Output]:
         data = b"".join(
             messages.object_message(payloads[i], channel or tones[i].channel or 1, addresses[i])
             for i in part)
-        bank_notes = [f"tone {i + 1} -> {slot_label(addresses[i], model)}: {n}"
-                      for i in part for n in notes[i]]
+        first, last = part[0], part[-1]
+        bank_notes = [f"tones {first + 1}-{last + 1} -> {slot_label(addresses[first], model)}"
+                      f" ... {slot_label(addresses[last], model)}"]
+        fetched = sum(1 for i in part if tones[i].program is None)
+        if fetched:
+            bank_notes.append(f"{fetched} tone(s) fetched from a CZ (7n 30) rewritten to the "
+                              "receive form (7n 20 pp)")
+        bank_notes += [f"tone {i + 1}: {n}" for i in part for n in notes[i]]
         outputs.append(Output(names[k] + ".syx", data, bank_notes))
     if skipped:
         outputs[0].notes.append(f"{len(skipped)} message(s) that are not tones left out "

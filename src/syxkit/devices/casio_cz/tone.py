@@ -361,7 +361,7 @@ def _check_known(params: dict, ctx: Context) -> None:
                             if _shape(here) in cz1_fields else "")
                     raise ValueError(f"unknown tone parameter {name!r}{hint}")
                 walk(v, here)
-        elif isinstance(node, list):
+        elif isinstance(node, list) and _shape(path) + ("#",) in known:
             if len(node) != 8:
                 raise ValueError(f"{'.'.join(map(str, path))} must list 8 steps, got {len(node)}")
             for i, v in enumerate(node):
