@@ -305,3 +305,10 @@ def test_cli_convert_warns_about_unused_option(tmp_path):
                                    "--program", "5"])
     assert res.exit_code == 0
     assert "--program has no effect" in res.output
+
+
+def test_help_states_the_join_order():
+    res = CliRunner().invoke(cli, ["kstation", "--help"])
+    text = " ".join(res.output.split())
+    assert "ORDER: by each program's own bank/program (B/P) address" in text
+    assert "IN THE ORDER GIVEN from --bank/--program N" in text

@@ -15,7 +15,29 @@ WHAT = ("current", "program", "pair", "global", "bank", "backup")
 
 @click.group(name="kstation")
 def kstation() -> None:
-    """Novation K-Station / A-Station / KS series tools."""
+    """Novation K-Station / A-Station / KS series tools.
+
+    \b
+    How the generic commands treat these devices:
+      join     builds whole banks of 50 program pair dumps (25 for a KS drum
+               bank); several banks go into one file, in bank order, then a
+               global dump if one was given. ORDER: by each program's own
+               bank/program (B/P) address, whatever order the files come in;
+               --bank alone moves them all to that bank. With --program N the
+               programs are placed IN THE ORDER GIVEN from --bank/--program N,
+               running on into the next bank. Missing programs are named;
+               --fill-from FILE takes them from a bank file (same address, or
+               same number when the file holds one bank), --pad-with DUMP
+               repeats one program.
+      split    turns pairs into single program dumps (--to current: current
+               sounds).
+      convert  --to current|program|pair, --bank, --program, --model
+               (A-Station <-> K-Station), --channel.
+    C (control byte) is set deliberately: 0, as the front panel sends a single
+    dump or bank, unless --store-to-bank (C=1: store to bank B). A join over
+    several banks always uses C=1 (the all-banks dump's choice). Vv/Vi stay
+    with the data they came with. The devices store no patch names.
+    """
 
 
 @kstation.command(name="request")

@@ -246,7 +246,7 @@ def parse(data: bytes, terminated: bool = True) -> Parsed | None:
     terminated = terminated and data[-1] == EOX
     end = len(data) - 1 if terminated else len(data)
     out = Parsed(model, None)
-    high = next((i for i in range(1, end) if data[i] > 0x7F), None)
+    high = None if data[1:end].isascii() else next(i for i in range(1, end) if data[i] > 0x7F)
     if high is not None:
         out.fail(high, f"data byte {high} is 0x{data[high]:02X}; SysEx data bytes are 00-7F")
     if end < HEADER_LEN:
