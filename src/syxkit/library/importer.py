@@ -30,7 +30,7 @@ from syxkit.devices import registry
 from syxkit.devices.base import Device, Dump, Options
 from syxkit.inspect import Entry
 from syxkit.library.fingerprint import fingerprint
-from syxkit.library.naming import clean_device_name, file_based_name, norm_name
+from syxkit.library.naming import clean_device_name, file_based_name, file_stem, norm_name
 from syxkit.library.store import Library, now
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just done)
@@ -46,6 +46,7 @@ class ObjectRow:
     model: str | None
     name: str
     name_from: str
+    source_key: str  # what "same sound, different names" compares for this source
     payload: bytes | None
     message: bytes | None  # the object's own standalone message
     offset: int
@@ -193,12 +194,17 @@ def plan_source(src: SourceFile) -> MemberPlan:
             found.append((msg, dump, dev, obj, fp, part, message))
     for position, (msg, dump, dev, obj, fp, part, message) in enumerate(found):
         name = clean_device_name(obj.name)
-        name_from = "device"
+        name_from, source_key = "device", norm_name(name or "")
         if name is None:
+            # A made-up name ("BASS 07") says only which file the sound came from, so for the
+            # "same sound, different names" question the file's own name is what counts: the
+            # blank tones 6-16 of BASS.SYX are one name, not eleven.
             name, name_from = file_based_name(src.path, position, len(found)), "file"
+            source_key = norm_name(file_stem(src.path))
         raw = msg.raw if msg.raw is not None and msg.raw != msg.data else None
         plan.rows.append(ObjectRow(
-            fp, dev.id, obj.kind, obj.model or dump.model, name, name_from, obj.payload, message,
+            fp, dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
+            obj.payload, message,
             msg.offset, part,
             obj.channel if obj.channel is not None else dump.channel,
             obj.bank if obj.bank is not None else dump.bank,
@@ -288,7 +294,7 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
             else:
                 report.duplicates += 1
             source_rows.append((
-                pid, file_id, r.offset, r.part, r.name, norm_name(r.name), r.name_from, r.channel,
+                pid, file_id, r.offset, r.part, r.name, r.source_key, r.name_from, r.channel,
                 r.bank, r.program, r.slot, blob(r.msg_data),
                 blob(r.msg_raw) if r.msg_raw is not None else None, when))
     c.executemany("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", blobs.items())

@@ -87,18 +87,18 @@ def find_ids(lib: Library, query: Query) -> list[int]:
 
 
 def same_sound_different_names(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
-    """Patches whose sources (or whose current name) call the same sound by more than one
-    name, e.g. one VZ voice saved as "BRASS 1" and "FAT BRASS"."""
+    """Patches seen under more than one name, e.g. one VZ voice saved as "BRASS 1" and as
+    "FAT BRASS", or one CZ tone in two differently named files. For a nameless device the
+    file's name is what counts (see importer.plan_source)."""
     where, params = (query or Query()).where()
     rows = lib.conn.execute(
         "SELECT s.patch_id FROM sources s JOIN patches p ON p.id = s.patch_id "
-        f"WHERE {where} GROUP BY s.patch_id "
-        "HAVING COUNT(DISTINCT s.name_key) > 1 OR SUM(s.name_key <> p.name_key) > 0 "
+        f"WHERE {where} GROUP BY s.patch_id HAVING COUNT(DISTINCT s.name_key) > 1 "
         "ORDER BY s.patch_id", params).fetchall()
     patches = lib.get_many(r[0] for r in rows)
     out = []
     for p in patches:
-        names = list(dict.fromkeys([p.name] + [s.name for s in p.sources]))
+        names = list(dict.fromkeys(s.name for s in p.sources))
         out.append({"patch": p, "names": names})
     return out
 

@@ -1,0 +1,538 @@
+"""``syxkit lib``: the patch library from the command line. Parses arguments, calls
+syxkit.library and renders; all the work is done there."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from syxkit.cli.common import INT, console, emit_json, err_console, fail
+from syxkit.cli.ops import _tree
+from syxkit.devices.base import Options
+from syxkit.library import (
+    ENV_VAR,
+    Library,
+    LibraryError,
+    Patch,
+    Query,
+    add_to_bank,
+    bank_patches,
+    create_bank,
+    decoded,
+    delete_bank,
+    export_bank,
+    export_patches,
+    find,
+    get_bank,
+    import_paths,
+    library_path,
+    list_banks,
+    move_in_bank,
+    remove_from_bank,
+    same_name_different_sounds,
+    same_sound_different_names,
+    seen_several_times,
+)
+
+
+@contextmanager
+def _opened(ctx: click.Context) -> Iterator[Library]:
+    try:
+        library = Library(ctx.obj["path"])
+    except LibraryError as exc:
+        fail(str(exc))
+    try:
+        yield library
+    except LibraryError as exc:
+        fail(str(exc))
+    finally:
+        library.close()
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def _filters(f):
+    for opt in reversed([
+        click.option("--device", help="Device id (casio-cz, casio-vz …)."),
+        click.option("--model", help="Model (CZ-101, VZ-1 …)."),
+        click.option("--kind", help="Kind of object (tone, voice, op-mem, kit …)."),
+        click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: all of them)."),
+        click.option("--fav", "favourite", flag_value=True, default=None, help="Favourites only."),
+        click.option("--folder", type=click.Path(file_okay=False),
+                     help="Seen in a file below this folder."),
+        click.option("--id", "ids", type=INT, multiple=True, help="This patch id (repeatable)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _query(text: str | None = None, **kw: Any) -> Query:
+    return Query(text=text or None, device=kw.get("device"), model=kw.get("model"),
+                 kind=kw.get("kind"), tags=tuple(kw.get("tags") or ()),
+                 favourite=kw.get("favourite"), folder=kw.get("folder"),
+                 ids=tuple(kw.get("ids") or ()))
+
+
+def _table(patches: list[Patch], title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("id", "device", "kind", "model", "name", "tags", "fav", "sources"):
+        table.add_column(col, overflow="fold")
+    for p in patches:
+        table.add_row(str(p.id), p.device, p.kind, p.model or "", p.name, ", ".join(p.tags),
+                      "*" if p.favourite else "", str(len(p.sources)))
+    return table
+
+
+def _show_list(patches: list[Patch], as_json: bool) -> None:
+    if as_json:
+        emit_json([p.to_json() for p in patches])
+        return
+    console.print(_table(patches))
+    console.print(f"{len(patches)} patch(es)", highlight=False)
+
+
+@click.group(name="lib")
+@click.option("--library", "path", type=click.Path(dir_okay=False),
+              help=f"Library file (default: ${ENV_VAR}, else one in your data folder).")
+@click.pass_context
+def lib(ctx: click.Context, path: str | None) -> None:
+    """The patch library: import dumps, find, tag and name patches, build banks, export."""
+    ctx.obj = {"path": library_path(path)}
+
+
+@lib.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--rescan", is_flag=True, help="Read files again even when unchanged since the last import.")
+@json_option
+@click.pass_context
+def import_cmd(ctx, paths, rescan, as_json) -> None:
+    """Import files, folders (recursively), zips, MIDI files and old librarian files."""
+    with _opened(ctx) as library:
+        progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), TextColumn("{task.description}"),
+                            console=err_console, transient=True,
+                            disable=not err_console.is_terminal)
+        with progress:
+            task = progress.add_task("", total=None)
+
+            def tick(done: int, total: int, path: str) -> None:
+                progress.update(task, completed=done, total=total, description=path[-40:])
+
+            report = import_paths(library, paths, rescan=rescan, progress=tick)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for f in report.with_problems:
+            console.print(f"[yellow]{f.path}[/yellow]", highlight=False)
+            for problem in f.problems:
+                console.print(f"  {problem}", highlight=False, markup=False)
+        unchanged = sum(f.status == "unchanged" for f in report.files)
+        console.print(
+            f"{len(report.files)} file(s) ({unchanged} unchanged): {report.new} new patch(es), "
+            f"{report.duplicates} duplicate(s), {len(report.with_problems)} file(s) with problems",
+            highlight=False)
+    sys.exit(1 if report.with_problems else 0)
+
+
+@lib.command("list")
+@_filters
+@json_option
+@click.pass_context
+def list_cmd(ctx, as_json, **kw) -> None:
+    """List patches (every match; filters combine)."""
+    with _opened(ctx) as library:
+        _show_list(find(library, _query(**kw)), as_json)
+
+
+@lib.command("search")
+@click.argument("text")
+@_filters
+@json_option
+@click.pass_context
+def search_cmd(ctx, text, as_json, **kw) -> None:
+    """Find patches by name (every word, as a prefix: "bra str" finds BRASS STRINGS)."""
+    with _opened(ctx) as library:
+        _show_list(find(library, _query(text, **kw)), as_json)
+
+
+@lib.command("show")
+@click.argument("patch_id", type=INT)
+@json_option
+@click.pass_context
+def show_cmd(ctx, patch_id, as_json) -> None:
+    """A patch with its sources and decoded parameters."""
+    with _opened(ctx) as library:
+        patch = library.get(patch_id)
+        try:
+            params, error = decoded(library, patch), None
+        except LibraryError as exc:
+            params, error = None, str(exc)
+    if as_json:
+        out = patch.to_json()
+        out["decoded"] = params
+        if error:
+            out["decode_error"] = error
+        emit_json(out)
+        return
+    console.print(f"[bold]{patch.id}[/bold] {patch.name!r}  {patch.device} {patch.kind}"
+                  f"{' (' + patch.model + ')' if patch.model else ''}"
+                  f"{'  *favourite*' if patch.favourite else ''}", highlight=False)
+    if patch.tags:
+        console.print(f"tags: {', '.join(patch.tags)}", highlight=False)
+    if patch.notes:
+        console.print(f"notes: {patch.notes}", highlight=False, markup=False)
+    for s in patch.sources:
+        where = f"{s.path} @ {s.offset}" + ("" if s.part is None else f" part {s.part}")
+        console.print(f"seen in {where} as {s.name!r} ({s.seen_at})", highlight=False, markup=False)
+    if params is not None:
+        console.print(_tree("parameters", params["params"]))
+    else:
+        err_console.print(f"[yellow]not decoded:[/yellow] {error}", highlight=False)
+
+
+@lib.command("tag")
+@click.argument("patch_ids", nargs=-1, required=True, type=INT)
+@click.option("-a", "--add", multiple=True, help="Tag to add (repeatable).")
+@click.option("-r", "--remove", multiple=True, help="Tag to remove (repeatable).")
+@json_option
+@click.pass_context
+def tag_cmd(ctx, patch_ids, add, remove, as_json) -> None:
+    """Add or remove tags on patches."""
+    with _opened(ctx) as library:
+        library.tag(patch_ids, add, remove)
+        patches = library.get_many(patch_ids)
+    if as_json:
+        emit_json([{"id": p.id, "tags": p.tags} for p in patches])
+    else:
+        for p in patches:
+            console.print(f"{p.id} {p.name!r}: {', '.join(p.tags) or '(no tags)'}", highlight=False)
+
+
+@lib.command("rename")
+@click.argument("patch_id", type=INT)
+@click.argument("name")
+@json_option
+@click.pass_context
+def rename_cmd(ctx, patch_id, name, as_json) -> None:
+    """Give a patch a new name (written into the dump on export where the device stores names)."""
+    with _opened(ctx) as library:
+        library.rename(patch_id, name)
+        patch = library.get(patch_id)
+    if as_json:
+        emit_json({"id": patch.id, "name": patch.name})
+    else:
+        console.print(f"{patch.id} is now {patch.name!r}", highlight=False)
+
+
+@lib.command("fav")
+@click.argument("patch_ids", nargs=-1, required=True, type=INT)
+@click.option("--off", is_flag=True, help="Take the favourite mark away.")
+@json_option
+@click.pass_context
+def fav_cmd(ctx, patch_ids, off, as_json) -> None:
+    """Mark patches as favourites (or not, with --off)."""
+    with _opened(ctx) as library:
+        ids = library.set_favourite(patch_ids, not off)
+    if as_json:
+        emit_json({"ids": ids, "favourite": not off})
+    else:
+        console.print(f"{len(ids)} patch(es) {'un' if off else ''}marked", highlight=False)
+
+
+@lib.command("note")
+@click.argument("patch_id", type=INT)
+@click.argument("text")
+@json_option
+@click.pass_context
+def note_cmd(ctx, patch_id, text, as_json) -> None:
+    """Set a patch's notes ("" clears them)."""
+    with _opened(ctx) as library:
+        library.set_notes(patch_id, text)
+    if as_json:
+        emit_json({"id": patch_id, "notes": text})
+
+
+@lib.command("rm")
+@click.argument("patch_ids", nargs=-1, required=True, type=INT)
+@click.option("--force", is_flag=True, help="Also take them out of user banks.")
+@json_option
+@click.pass_context
+def rm_cmd(ctx, patch_ids, force, as_json) -> None:
+    """Remove patches from the library (files on disk are never touched)."""
+    with _opened(ctx) as library:
+        ids = library.remove(patch_ids, force=force)
+    if as_json:
+        emit_json({"removed": ids})
+    else:
+        console.print(f"removed {len(ids)} patch(es)", highlight=False)
+
+
+@lib.command("dupes")
+@click.argument("what", type=click.Choice(["names", "sounds", "sources"]), default="names")
+@_filters
+@json_option
+@click.pass_context
+def dupes_cmd(ctx, what, as_json, **kw) -> None:
+    """Duplicates: "names" = one sound seen under several names; "sounds" = one name used for
+    several sounds; "sources" = one sound seen in several places."""
+    query = _query(**kw)
+    with _opened(ctx) as library:
+        if what == "names":
+            groups = same_sound_different_names(library, query)
+            rows = [{"patch": g["patch"].to_json(), "names": g["names"]} for g in groups]
+        elif what == "sounds":
+            groups = same_name_different_sounds(library, query)
+            rows = [{"device": g["device"], "kind": g["kind"], "name": g["name"],
+                     "patches": [p.to_json() for p in g["patches"]]} for g in groups]
+        else:
+            rows = [p.to_json() for p in seen_several_times(library, query)]
+    if as_json:
+        emit_json(rows)
+        return
+    if what == "names":
+        for r in rows:
+            console.print(f"{r['patch']['id']} {r['patch']['device']} {r['patch']['kind']}: "
+                          + " = ".join(repr(n) for n in r["names"]), highlight=False)
+    elif what == "sounds":
+        for r in rows:
+            console.print(f"{r['name']!r} ({r['device']} {r['kind']}): patches "
+                          + ", ".join(str(p["id"]) for p in r["patches"]), highlight=False)
+    else:
+        for r in rows:
+            console.print(f"{r['id']} {r['name']!r}: {len(r['sources'])} sources", highlight=False)
+    console.print(f"{len(rows)} group(s)", highlight=False)
+
+
+readdress_options = [
+    click.option("--channel", type=click.IntRange(1, 16), help="Re-address to this MIDI channel."),
+    click.option("--program", type=INT, help="Re-address to this program (decimal or 0x hex)."),
+    click.option("--bank", "bank_number", type=INT, help="Re-address to this bank."),
+    click.option("--model", help="Target model, where the layout depends on it."),
+    click.option("--to", "form", help="Target form (device-specific)."),
+    click.option("--edit-buffer", is_flag=True, help="Address the edit buffer / current sound."),
+    click.option("--store-to-bank", is_flag=True, help="K-Station: set C=1 (store to bank B)."),
+    click.option("--device-number", type=click.IntRange(1, 16), help="Yamaha device number."),
+]
+
+
+def _with(opts):
+    def deco(f):
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+    return deco
+
+
+def _driver_values(kw: dict[str, Any]) -> dict[str, Any]:
+    keys = ("channel", "program", "model", "form", "edit_buffer", "store_to_bank",
+            "device_number", "bank_size", "as_edit_buffer")
+    values = {k: kw.get(k) for k in keys}
+    values["bank"] = kw.get("bank_number")
+    return {k: v for k, v in values.items() if v is not None and v is not False}
+
+
+def _warn_unused(unused: list[str]) -> None:
+    for key in unused:
+        err_console.print(f"[yellow]warning:[/yellow] --{key.replace('_', '-')} had no effect")
+
+
+@lib.command("export")
+@click.argument("text", required=False)
+@_filters
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="A folder, or FILE.syx, FILE.mid, FILE.zip.")
+@click.option("--all", "everything", is_flag=True, help="Export every patch (no query needed).")
+@click.option("--original", is_flag=True, help="Write the messages as they were found "
+              "(a bulk message whole), not each patch's own message.")
+@_with(readdress_options)
+@json_option
+@click.pass_context
+def export_cmd(ctx, text, output, everything, original, as_json, **kw) -> None:
+    """Export the patches matching TEXT and the filters (same bytes as imported unless
+    re-addressed or renamed)."""
+    query = _query(text, **kw)
+    if query.is_empty() and not everything:
+        fail("say which patches to export (search text, filters, --id) or use --all", 2)
+    values = _driver_values(kw)
+    with _opened(ctx) as library:
+        patches = find(library, query)
+        result = export_patches(library, patches, output,
+                                options=Options(**values) if values else None, original=original)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    _warn_unused(result.unused_options)
+    console.print(f"exported {result.patches} patch(es), {result.messages} message(s), "
+                  f"{result.bytes} bytes to {output}", highlight=False)
+
+
+@lib.command("check")
+@json_option
+@click.pass_context
+def check_cmd(ctx, as_json) -> None:
+    """Check the library file's integrity and show what it holds."""
+    with _opened(ctx) as library:
+        result = library.integrity_check()
+        stats = library.stats()
+    stats["integrity"] = result
+    if as_json:
+        emit_json(stats)
+    else:
+        console.print(f"{stats['library']}: integrity {'; '.join(result)}", highlight=False)
+        console.print(f"{stats['patches']} patches, {stats['sources']} sources, "
+                      f"{stats['files']} files, {stats['banks']} banks", highlight=False)
+        for kind, n in stats["by_kind"].items():
+            console.print(f"  {kind}: {n}", highlight=False)
+    sys.exit(0 if result == ["ok"] else 1)
+
+
+# -- banks -------------------------------------------------------------------------------------
+@lib.group("bank")
+def bank_group() -> None:
+    """User banks: ordered patches of one device, exported in the device's bank format."""
+
+
+def _print_bank(library: Library, name: str, as_json: bool) -> None:
+    bank = get_bank(library, name)
+    patches = bank_patches(library, bank)
+    if as_json:
+        emit_json(bank.to_json(patches))
+        return
+    table = Table(title=f"bank {bank.name!r} ({bank.device}{', ' + bank.model if bank.model else ''})",
+                  title_justify="left")
+    for col in ("pos", "id", "kind", "name"):
+        table.add_column(col)
+    for i, p in enumerate(patches, 1):
+        table.add_row(str(i), str(p.id), p.kind, p.name)
+    console.print(table)
+
+
+@bank_group.command("create")
+@click.argument("name")
+@click.option("--device", required=True, help="The device the bank is for.")
+@click.option("--model", help="Model whose bank format to write (e.g. CZ-101).")
+@json_option
+@click.pass_context
+def bank_create(ctx, name, device, model, as_json) -> None:
+    """Create an empty bank."""
+    with _opened(ctx) as library:
+        bank = create_bank(library, name, device, model)
+    if as_json:
+        emit_json(bank.to_json([]))
+    else:
+        console.print(f"bank {bank.name!r} created for {bank.device}", highlight=False)
+
+
+@bank_group.command("list")
+@json_option
+@click.pass_context
+def bank_list(ctx, as_json) -> None:
+    """List banks."""
+    with _opened(ctx) as library:
+        banks = list_banks(library)
+    if as_json:
+        emit_json([b.to_json() for b in banks])
+    else:
+        for b in banks:
+            console.print(f"{b.name!r}: {b.device}{' ' + b.model if b.model else ''}, "
+                          f"{len(b.patch_ids)} patch(es)", highlight=False)
+
+
+@bank_group.command("add")
+@click.argument("bank")
+@click.argument("patch_ids", nargs=-1, required=True, type=INT)
+@click.option("--at", type=INT, help="Insert at this position (1-based; default: the end).")
+@json_option
+@click.pass_context
+def bank_add(ctx, bank, patch_ids, at, as_json) -> None:
+    """Add patches to a bank."""
+    with _opened(ctx) as library:
+        add_to_bank(library, get_bank(library, bank), list(patch_ids), at)
+        _print_bank(library, bank, as_json)
+
+
+@bank_group.command("move")
+@click.argument("bank")
+@click.argument("source", type=INT)
+@click.argument("target", type=INT)
+@json_option
+@click.pass_context
+def bank_move(ctx, bank, source, target, as_json) -> None:
+    """Move the patch at position SOURCE to position TARGET."""
+    with _opened(ctx) as library:
+        move_in_bank(library, get_bank(library, bank), source, target)
+        _print_bank(library, bank, as_json)
+
+
+@bank_group.command("remove")
+@click.argument("bank")
+@click.argument("positions", nargs=-1, required=True, type=INT)
+@json_option
+@click.pass_context
+def bank_remove(ctx, bank, positions, as_json) -> None:
+    """Take the patches at these positions out of a bank (the patches stay in the library)."""
+    with _opened(ctx) as library:
+        remove_from_bank(library, get_bank(library, bank), list(positions))
+        _print_bank(library, bank, as_json)
+
+
+@bank_group.command("show")
+@click.argument("bank")
+@json_option
+@click.pass_context
+def bank_show(ctx, bank, as_json) -> None:
+    """Show a bank's patches in order."""
+    with _opened(ctx) as library:
+        _print_bank(library, bank, as_json)
+
+
+@bank_group.command("delete")
+@click.argument("bank")
+@json_option
+@click.pass_context
+def bank_delete(ctx, bank, as_json) -> None:
+    """Delete a bank (its patches stay in the library)."""
+    with _opened(ctx) as library:
+        b = get_bank(library, bank)
+        delete_bank(library, b)
+    if as_json:
+        emit_json({"deleted": b.name})
+    else:
+        console.print(f"bank {b.name!r} deleted", highlight=False)
+
+
+@bank_group.command("export")
+@click.argument("bank")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="File to write (several outputs: OUT-<name>).")
+@click.option("--bank-size", type=INT, help="Objects per bank file, where the device allows.")
+@click.option("--pad-with", type=INT, help="Patch id that fills slots the bank does not.")
+@click.option("--as-edit-buffer", is_flag=True, help="Address every object to the edit buffer.")
+@_with(readdress_options)
+@json_option
+@click.pass_context
+def bank_export(ctx, bank, output, pad_with, as_json, **kw) -> None:
+    """Write a bank in the device's own bank format (through its driver's join)."""
+    with _opened(ctx) as library:
+        result = export_bank(library, get_bank(library, bank), output,
+                             options=_driver_values(kw), pad_with=pad_with)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    _warn_unused(result.unused_options)
+    for path in result.written:
+        console.print(f"{path}  ({path.stat().st_size} bytes)", highlight=False)
+
+
+COMMANDS = [lib]
