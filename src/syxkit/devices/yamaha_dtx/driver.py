@@ -70,9 +70,7 @@ class YamahaDTXtreme2(Device):
         out = []
         for song in join_songs(dumps):
             by_offset = {d.message.offset: d for d in song.packets if d.message is not None}
-            for problem in song.problems:
-                if "is damaged" in problem.text:  # already shown on the packet itself
-                    continue
+            for problem in song.sequence_problems:  # damaged packets show their own problems
                 out.append((by_offset.get(problem.offset, song.packets[-1]), problem))
         return out
 

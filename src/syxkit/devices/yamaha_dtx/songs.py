@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Dump
 from syxkit.devices.yamaha_dtx.table import (
+    EDIT_BUFFER,
     FIRST_PACKET,
     LAST_PACKET,
     MAX_14BIT,
@@ -67,7 +68,9 @@ class Song:
     number: int
     packets: list[Dump]
     payload: bytes | None = None  # the whole song, when every packet is there and intact
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # damaged packets + sequence faults
+    sequence_problems: list[Problem] = field(default_factory=list)  # gaps, repeats, order only
+    damage: list[Problem] = field(default_factory=list)  # packets with problems of their own
 
     @property
     def complete(self) -> bool:
@@ -131,15 +134,22 @@ def join_song_messages(messages: list[bytes]) -> Song:
 
 
 def _join(number: int, packets: list[Dump]) -> Song:
+    song = _check(number, packets)
+    song.problems = song.damage + song.sequence_problems
+    return song
+
+
+def _check(number: int, packets: list[Dump]) -> Song:
     song = Song(number, packets)
-    problems = song.problems
-    label = f"song {number + 1}" if number != LAST_PACKET else "current song"
+    problems = song.sequence_problems
+    damage = song.damage
+    label = f"song {number + 1}" if number != EDIT_BUFFER else "current song"
     intact = True
     for p in packets:
         if p.payload is None or p.problems:
             intact = False
-            problems.append(Problem(_offset(p), f"{label}: packet at {_where(p)} is damaged "
-                                                f"({len(p.problems)} problem(s)); song not joined"))
+            damage.append(Problem(_offset(p), f"{label}: packet at {_where(p)} is damaged "
+                                              f"({len(p.problems)} problem(s)); song not joined"))
     devices = {p.details.get("device_number") for p in packets}
     if len(devices) > 1:
         problems.append(Problem(_offset(packets[0]), f"{label}: packets carry different device "
