@@ -312,3 +312,11 @@ def test_help_states_the_join_order():
     text = " ".join(res.output.split())
     assert "ORDER: by each program's own bank/program (B/P) address" in text
     assert "IN THE ORDER GIVEN from --bank/--program N" in text
+
+
+def test_fill_from_a_foreign_dump_is_refused():
+    from syxkit.devices.base import Dump
+
+    other = Dump("casio-cz", "tone")
+    with pytest.raises(DeviceError, match="a casio-cz dump, not a K-Station family one"):
+        DEV.join(programs(1, [0]), Options(fill_from=[other]))

@@ -28,6 +28,7 @@ from syxkit.devices.novation_kstation.messages import (
 )
 from syxkit.devices.novation_kstation.table import (
     BLOCK,
+    DEVICE_ID,
     FORMS,
     KIND_BY_NAME,
     SYSEX_CHANNEL_ALL,
@@ -71,6 +72,8 @@ def unpack(dump: Dump) -> tuple[list[Prog], list[Other]]:
     """The programs (and any global/request) a dump holds; DeviceError when its data is not
     usable (cut short, wrong size, a byte above 7F)."""
     where = _where(dump)
+    if dump.device != DEVICE_ID:
+        raise DeviceError(f"{where}: a {dump.device} dump, not a K-Station family one")
     parsed = parse(dump.message.data, dump.message.terminated) if dump.message else None
     if parsed is None or not parsed.complete:
         why = parsed.problems[0][1] if parsed and parsed.problems else "no message"

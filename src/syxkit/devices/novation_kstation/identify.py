@@ -12,7 +12,6 @@ from syxkit.devices.novation_kstation.table import (
     CONTROL_MEANING,
     DEVICE_ID,
     HEADER_LEN,
-    SYSEX_CHANNEL_ALL,
     version_text,
 )
 
@@ -83,6 +82,6 @@ def dump_of(message: Message, parsed: Parsed) -> Dump:
                 payload=parsed.data[i * BLOCK:(i + 1) * BLOCK], problems=part_problems,
                 details={"control": h.control}, index=i,
             ))
-    if h.sysex_channel not in (SYSEX_CHANNEL_ALL,) and h.sysex_channel < 16:
+    if h.sysex_channel < 16:
         dump.notes.append(f"addressed to receive channel {h.sysex_channel + 1} (devices send 7F)")
     return dump
