@@ -147,3 +147,27 @@ def test_any_single_byte_change_is_noticed(pos, value):
 def test_kind_table_is_complete():
     assert [t.kind for t in OBJECT_TYPES] == ["system", "kit", "chain", "song", "stack"]
     assert type_for_kind("kit-request").code == b"OKI2"
+
+
+@st.composite
+def requests(draw):
+    otype = draw(st.sampled_from(OBJECT_TYPES))
+    if not otype.numbered:
+        return otype.kind, None, draw(device_numbers)
+    top = otype.max_number if otype.max_number is not None else 0x3FFE
+    number = draw(st.integers(0, top) if otype.packets or otype.edit_buffer is None
+                  else st.one_of(st.integers(0, top), st.none()))
+    return otype.kind, number, draw(device_numbers)
+
+
+@FAST
+@given(requests())
+def test_random_request_build_parse_same_address(req):
+    kind, number, dn = req
+    edit = number is None and kind != "system"
+    msg = builders.request_message(kind, number, device_number=dn, edit_buffer=edit)
+    (dump,) = dumps_of(msg)
+    assert dump.kind == f"{kind}-request" and dump.problems == []
+    assert dump.program == (0x3FFF if number is None else number)
+    assert dump.details["device_number"] == dn
+    assert device().encode({"program": dump.program, "params": device().decode(dump)}) == msg
