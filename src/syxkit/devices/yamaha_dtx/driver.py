@@ -239,8 +239,10 @@ class YamahaDTXtreme2(Device):
         """A wrong byte count is set to syxkit's reading and a bad checksum recomputed. A count
         or checksum that follows one of the other accepted readings is left alone (a real dump
         may be proving that reading right)."""
-        msg = dump.message.data if dump.message is not None else b""
-        if _is_request(dump) or not dump.message.terminated or not is_bulk(msg):
+        if dump.message is None or _is_request(dump) or not dump.message.terminated:
+            return None
+        msg = dump.message.data
+        if not is_bulk(msg):
             return None
         bulk = parse_bulk(msg)
         if bulk is None:
