@@ -190,7 +190,9 @@ def split(paths, output, device, **kw) -> None:
 @click.option("--as-edit-buffer", is_flag=True, help="Address every object to the edit buffer.")
 @_with(common_opts)
 def join(paths, output, device, bank_size, pad_with, fill_from, as_edit_buffer, **kw) -> None:
-    """Join single dumps into banks / bulk dumps, in the order given."""
+    """Join single dumps into banks / bulk dumps. Order and addressing follow the device's
+    rules (CZ, VZ: in the order given; K-Station: by bank/program unless --program is given;
+    DTX: backup order)."""
     got = gather(paths)
     dev, dumps = dumps_by_device(got.entries, device)
     options = _options(bank_size=bank_size, as_edit_buffer=as_edit_buffer,
