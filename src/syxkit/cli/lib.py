@@ -314,7 +314,6 @@ readdress_options = [
     click.option("--channel", type=click.IntRange(1, 16), help="Re-address to this MIDI channel."),
     click.option("--program", type=INT, help="Re-address to this program (decimal or 0x hex)."),
     click.option("--bank", "bank_number", type=INT, help="Re-address to this bank."),
-    click.option("--model", help="Target model, where the layout depends on it."),
     click.option("--to", "form", help="Target form (device-specific)."),
     click.option("--edit-buffer", is_flag=True, help="Address the edit buffer / current sound."),
     click.option("--store-to-bank", is_flag=True, help="K-Station: set C=1 (store to bank B)."),
@@ -361,6 +360,7 @@ def export_cmd(ctx, text, output, everything, original, as_json, **kw) -> None:
     if query.is_empty() and not everything:
         fail("say which patches to export (search text, filters, --id) or use --all", 2)
     values = _driver_values(kw)
+    values.pop("model", None)  # --model filters here; it is not a target
     with _opened(ctx) as library:
         patches = find(library, query)
         result = export_patches(library, patches, output,
@@ -517,6 +517,7 @@ def bank_delete(ctx, bank, as_json) -> None:
 @click.option("--bank-size", type=INT, help="Objects per bank file, where the device allows.")
 @click.option("--pad-with", type=INT, help="Patch id that fills slots the bank does not.")
 @click.option("--as-edit-buffer", is_flag=True, help="Address every object to the edit buffer.")
+@click.option("--model", help="Model whose bank format to write (default: the bank's).")
 @_with(readdress_options)
 @json_option
 @click.pass_context
