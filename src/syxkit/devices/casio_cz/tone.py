@@ -383,15 +383,17 @@ def encode_tone(params: dict[str, Any], base: bytes, *, force: bool = False) -> 
     edited_levels: set[int] = set()
     for p in _params_for(ctx):
         before = p.get(base, ctx)
-        given = []
+        given, mentioned = [], False
         for key, old in zip(p.keys, before, strict=True):
             found, value = _lookup(params, key)
             given.append(value if found else old)
+            mentioned = mentioned or found
         given_t = tuple(given)
-        if given_t == before and not force:
+        forced = force and mentioned
+        if given_t == before and not forced:
             continue  # unchanged: the stored bytes stay as they are
         for key, old, new in zip(p.keys, before, given_t, strict=True):
-            if new != old or force:
+            if new != old or forced:
                 problem = p.check(new)
                 if problem:
                     raise ValueError(f"{'.'.join(str(k) for k in key)}: {problem}")
