@@ -152,7 +152,12 @@ def test_decode_encode_round_trips(capture, tmp_path):
     loadable.write_bytes(build.loadable(bytes(range(256)) * 30, channel=9))
     req = tmp_path / "req.syx"
     req.write_bytes(build.send_rhythm_request(4) + b"\xf7")
-    for src in (capture, host, loadable, req):
+    short = tmp_path / "short.syx"
+    short.write_bytes(capture.read_bytes()[:3000] + b"\xf7")  # too short to tell its RAM
+    odd = tmp_path / "odd.syx"
+    good = loadable.read_bytes()
+    odd.write_bytes(good[:7 + 256] + good[7 + 258:])  # a missing handshake pair
+    for src in (capture, host, loadable, req, short, odd):
         js = tmp_path / "d.json"
         js.write_text(run("decode", "--json", src).output)
         out = tmp_path / "e.syx"
@@ -204,3 +209,17 @@ def test_example_and_demo(tmp_path):
     assert all(samples.level(p).peak > 40 for p in samples.pads(dump.payload))
     run("demo", "-o", tmp_path)
     assert (tmp_path / "casio-rz1.syx").read_bytes() == data
+
+
+def test_edited_irregular_dump_is_rebuilt_regular(tmp_path):
+    good = build.loadable(bytes(t.RHYTHM.size), channel=2)
+    odd = tmp_path / "odd.syx"
+    odd.write_bytes(good[:7 + 256] + good[7 + 258:])
+    objs = json.loads(run("decode", "--json", odd).output)
+    data = bytearray.fromhex(objs[0]["params"]["data"])
+    data[0] = 0x99
+    objs[0]["params"]["data"] = data.hex()
+    js = tmp_path / "d.json"
+    js.write_text(json.dumps(objs))
+    run("encode", js, "-o", tmp_path / "e.syx")
+    assert (tmp_path / "e.syx").read_bytes() == build.loadable(bytes(data), channel=2)

@@ -112,25 +112,10 @@ class CasioRZ1(Device):
     # --- decode / encode -----------------------------------------------------------------
 
     def decode(self, dump: Dump) -> dict[str, Any]:
-        if dump.kind in RAM_KINDS:
-            ram = RAM_KINDS[dump.kind]
-            params: dict[str, Any] = {"form": dump.details["form"], "ram": ram.name,
-                                      "complete": dump.details["complete"]}
-            if ram is t.SAMPLE and dump.details["complete"]:
-                image = dump.payload
-                link = samples.link_byte(image)
-                params["link"] = {
-                    "pads_1_2": bool(link & t.LINKS[0].bit), "pads_3_4": bool(link & t.LINKS[1].bit),
-                    "all_four": bool(link & t.LINK_ALL.bit),
-                    "reserved_bits": link & t.LINK_RESERVED_MASK,
-                    "meaning": samples.describe_link(link),
-                }
-                params["pads"] = [{"pad": pad.number, **samples.level(values).as_dict()}
-                                  for pad, values in zip(t.PADS, samples.pads(image), strict=True)]
-            params["data"] = dump.payload.hex()
-            return params
+        if dump.kind in RAM_KINDS or dump.kind == "dump":
+            return self._decode_ram(dump)
         msg = dump.message
-        params = {"kind": dump.kind, "open": not msg.terminated}
+        params: dict[str, Any] = {"kind": dump.kind, "open": not msg.terminated}
         if dump.kind == "unknown":
             params["bytes"] = msg.data.hex(" ")
         elif dump.kind == "reply":
@@ -141,27 +126,68 @@ class CasioRZ1(Device):
             params["acknowledgements"] = dump.details["acknowledgements"]
         return params
 
+    def _decode_ram(self, dump: Dump) -> dict[str, Any]:
+        ram = RAM_KINDS.get(dump.kind)
+        params: dict[str, Any] = {"form": dump.details["form"], "ram": ram.name if ram else None,
+                                  "complete": dump.details["complete"]}
+        if ram is t.SAMPLE and dump.details["complete"]:
+            image = dump.payload
+            link = samples.link_byte(image)
+            params["link"] = {
+                "pads_1_2": bool(link & t.LINKS[0].bit), "pads_3_4": bool(link & t.LINKS[1].bit),
+                "all_four": bool(link & t.LINK_ALL.bit),
+                "reserved_bits": link & t.LINK_RESERVED_MASK,
+                "meaning": samples.describe_link(link),
+            }
+            params["pads"] = [{"pad": pad.number, **samples.level(values).as_dict()}
+                              for pad, values in zip(t.PADS, samples.pads(image), strict=True)]
+        params["data"] = dump.payload.hex()
+        if not dump.details["complete"] or self._regular(dump) != dump.message.data:
+            # An irregular stream (damaged, short, odd framing): keep it, so that encoding the
+            # untouched object gives back exactly these bytes.
+            params["original"] = dump.message.data.hex()
+        return params
+
+    def _regular(self, dump: Dump) -> bytes:
+        return build.dump_stream(dump.payload, dump.details["form"], dump.channel or 1,
+                                 RAM_KINDS[dump.kind])
+
+    def _encode_ram(self, obj: dict[str, Any], params: dict[str, Any]) -> bytes:
+        kind = obj.get("kind")
+        try:
+            image = bytearray.fromhex(params["data"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DeviceError(f"params.data must be the RAM image in hex: {exc}") from None
+        ram = RAM_KINDS.get(kind)
+        link = params.get("link")
+        if ram is t.SAMPLE and isinstance(link, dict) and len(image) == ram.size:
+            flags = {"pads_1_2": t.LINKS[0].bit, "pads_3_4": t.LINKS[1].bit,
+                     "all_four": t.LINK_ALL.bit}
+            byte = image[t.LINK_OFFSET] & ~sum(flags.values()) & 0xFF
+            byte |= sum(bit for key, bit in flags.items() if link.get(key))
+            image[t.LINK_OFFSET] = byte
+        form = params.get("form") or t.LOADABLE
+        if params.get("original"):
+            original = bytes.fromhex(params["original"])
+            msg = Message(original, terminated=original.endswith(bytes([t.EOX])))
+            before = self.identify(msg)
+            if (before is not None and before.payload == image and before.details.get("form") == form
+                    and before.channel == obj.get("channel")):
+                return original  # untouched: the stream exactly as it was found
+        if ram is None:
+            raise DeviceError("this dump is too short to tell sample from rhythm RAM; it cannot "
+                              "be rebuilt, only kept as found (leave params.data unchanged)")
+        if len(image) != ram.size:
+            raise DeviceError(f"params.data holds {len(image):,} bytes; {ram.title} is "
+                              f"{ram.size:,} (an incomplete dump cannot be rebuilt with edits)")
+        return build.dump_stream(bytes(image), form, obj.get("channel") or 1, ram)
+
     def encode(self, obj: dict[str, Any]) -> bytes:
         params = obj.get("params") or {}
         kind = obj.get("kind")
         channel = obj.get("channel") or 1
-        if kind in RAM_KINDS:
-            ram = RAM_KINDS[kind]
-            try:
-                image = bytearray.fromhex(params["data"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise DeviceError(f"params.data must be the RAM image in hex: {exc}") from None
-            if len(image) != ram.size:
-                raise DeviceError(f"params.data holds {len(image):,} bytes; {ram.title} is "
-                                  f"{ram.size:,} (an incomplete dump cannot be rebuilt)")
-            link = params.get("link")
-            if ram is t.SAMPLE and isinstance(link, dict):
-                flags = {"pads_1_2": t.LINKS[0].bit, "pads_3_4": t.LINKS[1].bit,
-                         "all_four": t.LINK_ALL.bit}
-                byte = image[t.LINK_OFFSET] & ~sum(flags.values()) & 0xFF
-                byte |= sum(bit for key, bit in flags.items() if link.get(key))
-                image[t.LINK_OFFSET] = byte
-            return build.dump_stream(bytes(image), params.get("form", t.LOADABLE), channel, ram)
+        if kind in RAM_KINDS or kind == "dump":
+            return self._encode_ram(obj, params)
         if kind == "unknown":
             return bytes.fromhex(params["bytes"])
         end = b"" if params.get("open") else build.END
