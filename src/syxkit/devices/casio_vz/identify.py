@@ -14,6 +14,7 @@ from syxkit.devices.casio_vz.table import (
     BULK_CONTENT,
     BULK_LAYOUTS,
     CHARSET,
+    CLOSE_SIZE,
     CONTROL_KINDS,
     DEVICE_ID,
     FAMILY_PREFIX,
@@ -24,6 +25,7 @@ from syxkit.devices.casio_vz.table import (
     MODEL_VZ1,
     MODEL_VZ8M,
     OPAQUE_KINDS,
+    OPEN_SIZE,
     OPMEM,
     SINGLE_BY_TAG,
     SINGLE_HEADER_LEN,
@@ -190,7 +192,7 @@ def _control(message: Message, tag: Tag, model: str, channel: int | None, locate
     data = message.data
     kind = CONTROL_KINDS[tag]
     dump = Dump(DEVICE_ID, kind, message, model, channel)
-    want = HEADER_LEN + (2 if tag == Tag.BULK_OPEN else 1)
+    want = OPEN_SIZE if tag == Tag.BULK_OPEN else CLOSE_SIZE
     if tag == Tag.BULK_OPEN and len(data) > HEADER_LEN:
         code = data[HEADER_LEN]
         dump.details["content"] = BULK_CONTENT.get(code, code)

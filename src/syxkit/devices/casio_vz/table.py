@@ -312,5 +312,6 @@ def bulk_data_length(voices: int, opmems: int) -> int:
     return voices * VOICE.block + opmems * OPMEM.block
 
 
+# Handshake messages: open carries one content byte, close / OK / error none.
 OPEN_SIZE = HEADER_LEN + 2  # ... 70 dd F7
 CLOSE_SIZE = HEADER_LEN + 1  # ... 71 F7
