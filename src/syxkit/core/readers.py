@@ -155,9 +155,10 @@ def parse_hex_text(text: str, path: str = "") -> tuple[bytes, list[Problem]]:
 
 
 def _is_hex(hex_text: HexText) -> bool:
-    """Mostly hex tokens: prose with the odd hex-looking word ("be", "add") is not hex."""
+    """Mostly hex tokens: at least as many hex bytes as other words. Prose with the odd
+    hex-looking word ("be", "face") is not hex; a dump with a title line or a C declaration is."""
     bad = len(hex_text.problems)
-    return bool(hex_text.data) and bad <= max(2, (hex_text.tokens - bad) // 4)
+    return bool(hex_text.data) and hex_text.tokens - bad >= bad
 
 
 def _with_lines(problems: list[Problem], hex_text: HexText) -> list[Problem]:
