@@ -1,0 +1,604 @@
+"""Host protocols for the DTXtreme IIs: dump requests (every object type, songs in several
+packets), a whole-module backup, and paced sending of a dump file. Sans-I/O peers
+(:class:`syxkit.protocols.base.Peer`): fed bytes and the time, they say what to send.
+
+The module has no handshake: the host sends a dump request, the module answers with one bulk
+dump (a song with several packets counting 00 01, 00 02 ... and ending with 7F 7F, or one
+packet 00 00), and takes bulk dumps without acknowledging them. So:
+
+* **Requests** wait for the first byte of the answer (``timeout``), then allow at most
+  ``timeout`` of silence inside a message and between song packets. A song request for 7F 7F
+  (current song) is refused before anything is sent: the Data List says the module does not
+  answer it.
+* **Backup** asks for the system, every user kit, chain, song and stack in turn, the next
+  request going out the moment the previous object is complete. An object whose answer does not
+  start within ``no_reply_timeout`` is recorded as "no reply" (an empty song is not sent by the
+  module; the user-object counts below are not in the Data List, so asking for one past the end
+  is also silent) and the backup goes on. A silence could also be a dead link, so after
+  ``probe_after`` silences in a row, and when the backup ends on a silence, the system is
+  requested again as a liveness check; if that stays silent too the backup fails. The system
+  itself must answer (no module, or another device number, otherwise).
+* **Send** writes each message of a file, then pauses ``packet_gap`` after the message's last
+  byte has crossed a MIDI cable (3,125 bytes/s) before the next: Yamaha modules drop bulk data
+  that follows too closely while they write the previous one.
+
+Every answer is checked with the driver's ``identify`` (header, byte count, checksum, type,
+number, device number, song packet order) before it counts; a transfer never reports success
+with data that does not check out.
+
+Numbering in ``WHAT`` (``request_protocol``): ``kit:N`` is the object number as on the wire,
+counted from 0, like the driver's ``--program`` and ``syxkit dtx request --program``;
+``kit:panel:N`` counts from 1 as the panel does, like ``syxkit dtx request --panel``. Output
+files are named by panel number (``kit-012.syx`` = wire 11), as ``syxkit split`` names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syxkit.core.message import Message, hexdump
+from syxkit.core.numbers import parse_int
+from syxkit.devices.base import DeviceError, Dump, Output
+from syxkit.devices.yamaha_dtx import builders
+from syxkit.devices.yamaha_dtx.backup import group_objects, unique_names
+from syxkit.devices.yamaha_dtx.identify import identify
+from syxkit.devices.yamaha_dtx.songs import join_song_messages
+from syxkit.devices.yamaha_dtx.table import (
+    DEVICE_ID,
+    EDIT_BUFFER,
+    LAST_PACKET,
+    MODEL,
+    SINGLE_PACKET,
+    ObjectType,
+    slot_label,
+    type_for_kind,
+)
+from syxkit.devices.yamaha_dtx.wire import hex14
+from syxkit.protocols.base import (
+    WIRE_BYTES_PER_SECOND,
+    ObjectDone,
+    Peer,
+    Progress,
+    strip_realtime,
+)
+
+DEFAULT_TIMEOUT = 2.0  # the longest silence allowed before/inside an answer (seconds)
+DEFAULT_NO_REPLY = 0.5  # backup: an object whose answer has not started by then is "no reply"
+DEFAULT_PACKET_GAP = 0.1  # send: pause after each message has crossed the cable
+DEFAULT_PROBE_AFTER = 4  # backup: silences in a row before checking the module is still there
+DEFAULT_FIXED_PAUSE = 1.0  # the fixed-pause backup (what simple editors do): seconds per request
+
+STACKS = type_for_kind("stack").max_number + 1  # "user stack 1-16": the Data List states it
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How many user objects of each kind a backup asks for. Only the stack count is in the
+    Data List; the kit, chain and song counts are assumptions (options ``user_kits``,
+    ``chains``, ``songs`` change them). Asking past the real end costs one ``no_reply_timeout``
+    per object and is reported as "no reply"; asking too few would miss data, so the defaults
+    lean high."""
+
+    kits: int = 50
+    chains: int = 32
+    songs: int = 32
+    stacks: int = STACKS
+
+    def __post_init__(self) -> None:
+        for kind in ("kits", "chains", "songs", "stacks"):
+            value = getattr(self, kind)
+            if not isinstance(value, int) or value < 0:
+                raise DeviceError(f"{DEVICE_ID}: the number of {kind} must be 0 or more, got {value!r}")
+        if self.stacks > STACKS:
+            raise DeviceError(f"{DEVICE_ID}: the module has {STACKS} user stacks (1-{STACKS}); "
+                              f"got stacks={self.stacks}")
+
+    def count(self, kind: str) -> int:
+        return {"kit": self.kits, "chain": self.chains, "song": self.songs,
+                "stack": self.stacks}.get(kind, 1)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One object to fetch: its type, wire number and the request that asks for it."""
+
+    otype: ObjectType
+    number: int
+    request: bytes
+
+    @property
+    def label(self) -> str:
+        return slot_label(self.otype, self.number)
+
+    @property
+    def is_song(self) -> bool:
+        return self.otype.packets
+
+
+def make_item(kind: str, number: int | None, device_number: int) -> Item:
+    """The item for ``kind`` / wire ``number`` (None: the edit buffer or the system); every
+    refusal (song 7F 7F, stack edit buffer, out of range) is a DeviceError naming the reason."""
+    otype = type_for_kind(kind)
+    try:
+        request = builders.request_message(kind, number, device_number=device_number,
+                                           edit_buffer=number is None and otype.numbered)
+        target = builders.target_number(otype, number, edit_buffer=number is None and otype.numbered)
+    except ValueError as exc:
+        raise DeviceError(f"{DEVICE_ID}: {exc}") from None
+    return Item(otype, target, request)
+
+
+WHAT_FORMS = ("system, kit:N, kit:edit, chain:N, chain:edit, song:N, stack:N (N as on the wire, "
+              "from 0, decimal or 0x hex), or kind:panel:N (N as the panel shows it, from 1)")
+
+
+def parse_what(what: str, device_number: int = 1) -> Item:
+    """``system``, ``kit:11``, ``kit:panel:12``, ``kit:edit``, ``chain:N``, ``song:N``,
+    ``stack:N``; see the module doc for the numbering."""
+    text = what.strip().lower()
+    kind, _, rest = text.partition(":")
+    if kind not in ("system", "kit", "chain", "song", "stack"):
+        raise DeviceError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
+    if kind == "system":
+        if rest not in ("", "edit"):
+            raise DeviceError(f"{DEVICE_ID}: system data has no number; request 'system'")
+        return make_item("system", None, device_number)
+    if rest in ("edit", "current", "edit-buffer"):
+        if kind == "song":
+            raise DeviceError(f"{DEVICE_ID}: the module does not answer a song request for 7F 7F "
+                              "(the current song), per the Data List; ask for a song by number, "
+                              "e.g. song:0 (panel song 1)")
+        return make_item(kind, None, device_number)
+    panel = rest.startswith("panel:")
+    digits = rest.removeprefix("panel:")
+    if not digits:
+        raise DeviceError(f"{DEVICE_ID}: {what!r} needs a number; expected {WHAT_FORMS}")
+    try:
+        n = parse_int(digits)
+        number = builders.panel_number(n) if panel else n
+    except ValueError as exc:
+        raise DeviceError(f"{DEVICE_ID}: {what!r}: {exc}; expected {WHAT_FORMS}") from None
+    if number == EDIT_BUFFER and kind == "song":
+        raise DeviceError(f"{DEVICE_ID}: the module does not answer a song request for 7F 7F "
+                          "(the current song), per the Data List; ask for a song by number")
+    if number < 0:
+        raise DeviceError(f"{DEVICE_ID}: {what!r}: numbers are 0 or more (wire) or 1 or more (panel)")
+    return make_item(kind, number, device_number)
+
+
+def backup_items(layout: Layout, device_number: int) -> list[Item]:
+    """System, then every user kit, chain, song and stack, in the backup order of the table."""
+    items = [make_item("system", None, device_number)]
+    for kind in ("kit", "chain", "song", "stack"):
+        items += [make_item(kind, n, device_number) for n in range(layout.count(kind))]
+    return items
+
+
+def check_model(model: str | None) -> None:
+    if model and model.lower().replace(" ", "") not in ("dtxtremeiis", "dtxtreme2s", "dtxtreme2"):
+        raise DeviceError(f"{DEVICE_ID}: this driver speaks to one model, the {MODEL}; got {model!r}")
+
+
+def device_number_option(options, default: int | None = 1) -> int | None:
+    """The module's device number: option ``device_number``, else ``channel`` (the CLI's
+    ``--channel``; the Yamaha device number is what addresses SysEx), else ``default``."""
+    value = options.get("device_number")
+    if value is None:
+        value = options.get("channel")
+    if value is None:
+        return default
+    if not isinstance(value, int) or not 1 <= value <= 16:
+        raise DeviceError(f"{DEVICE_ID}: device number {value!r} is out of range 1-16")
+    return value
+
+
+def seconds_option(options, key: str, default: float) -> float:
+    value = options.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, (int, float)) or value <= 0:
+        raise DeviceError(f"{DEVICE_ID}: {key} must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def compact_labels(labels: list[str]) -> str:
+    """'User song 3, User song 4, User song 6' -> 'User song 3-4, 6' (panel numbers)."""
+    groups: dict[str, list[int]] = {}
+    others: list[str] = []
+    for label in labels:
+        title, _, number = label.rpartition(" ")
+        if number.isdigit():
+            groups.setdefault(title, []).append(int(number))
+        else:
+            others.append(label)
+    parts = []
+    for title, numbers in groups.items():
+        runs: list[list[int]] = []
+        for n in sorted(numbers):
+            if runs and n == runs[-1][1] + 1:
+                runs[-1][1] = n
+            else:
+                runs.append([n, n])
+        parts.append(f"{title} " + ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs))
+    return "; ".join(parts + others)
+
+
+# -- reading SysEx from a byte stream ------------------------------------------------------------
+class SysexReader:
+    """Cuts an incoming stream (real-time bytes already removed) into whole SysEx messages.
+
+    Events: ``("message", bytes, offset)``; ``("stray", description, offset)`` for bytes outside
+    any SysEx (channel messages from the pads are normal there; an F7 without F0 means a message
+    lost its start); ``("cut", description, offset)`` when a status byte interrupts a SysEx."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.offset = 0  # stream position of the next byte fed
+        self.start = 0  # stream position of the open message
+
+    @property
+    def inside(self) -> bool:
+        return bool(self.buf)
+
+    def feed(self, data: bytes) -> list[tuple[str, object, int]]:
+        events: list[tuple[str, object, int]] = []
+        i, n = 0, len(data)
+        while i < n:
+            if not self.buf:
+                start = data.find(b"\xf0", i)
+                stop = n if start < 0 else start
+                if stop > i:
+                    chunk = data[i:stop]
+                    eox = chunk.find(b"\xf7")
+                    text = ("F7 without F0 (the start of a message was lost or damaged)"
+                            if eox >= 0 else f"{len(chunk)} byte(s) outside SysEx ({hexdump(chunk, 6)})")
+                    events.append(("stray", text, self.offset + i + max(eox, 0)))
+                if start < 0:
+                    break
+                self.start = self.offset + start
+                self.buf.append(0xF0)
+                i = start + 1
+                continue
+            end = data.find(b"\xf7", i)
+            stop = n if end < 0 else end
+            piece = data[i:stop]
+            if not piece.isascii():  # a status byte inside the message cuts it
+                k = next(j for j, b in enumerate(piece) if b >= 0x80)
+                where = self.offset + i + k
+                events.append(("cut", f"status byte {piece[k]:02X} at stream offset {where} inside "
+                                      f"a SysEx that started at {self.start} (expected data 00-7F "
+                                      "or F7)", where))
+                self.buf.clear()
+                i += k
+                continue
+            self.buf += piece
+            if end < 0:
+                break
+            self.buf.append(0xF7)
+            events.append(("message", bytes(self.buf), self.start))
+            self.buf.clear()
+            i = end + 1
+        self.offset += n
+        return events
+
+
+# -- fetching objects ----------------------------------------------------------------------------
+class BackupResult(list):
+    """The list of Output a backup returns, with what did not answer (``no_reply``: slot labels)
+    and the layout asked for; the same facts are in the notes of the last Output."""
+
+    def __init__(self, outputs: list[Output], no_reply: list[str], layout: Layout | None):
+        super().__init__(outputs)
+        self.no_reply = no_reply
+        self.layout = layout
+
+
+class DtxFetch(Peer):
+    """Request ``items`` one after the other and collect the answers.
+
+    ``no_reply``: None = every item must answer (a single request); a number of seconds = an
+    item whose answer has not started by then is recorded as "no reply" (the backup)."""
+
+    device = DEVICE_ID
+
+    def __init__(self, items: list[Item], *, device_number: int = 1,
+                 timeout: float = DEFAULT_TIMEOUT, no_reply: float | None = None,
+                 probe_after: int = DEFAULT_PROBE_AFTER, layout: Layout | None = None):
+        super().__init__()
+        if not items:
+            raise DeviceError(f"{DEVICE_ID}: nothing to request")
+        self.items = items
+        self.device_number = device_number
+        self.timeout = timeout
+        self.no_reply_timeout = no_reply
+        self.probe_after = max(1, probe_after)
+        self.layout = layout
+        self.reader = SysexReader()
+        self.index = -1
+        self.item: Item | None = None
+        self.packets: list[bytes] = []
+        self.last_index = 0
+        self.outputs: list[Output] = []
+        self.silent: list[str] = []  # labels of items that did not answer
+        self.silent_run: list[str] = []  # the ones since the last answer
+        self.probing = False
+        self.data_bytes = 0  # bytes received, real-time bytes left out
+
+    # -- the sequence ------------------------------------------------------------------------
+    def on_start(self, now: float) -> None:
+        self._next()
+
+    def _next(self) -> None:
+        self.index += 1
+        self.packets = []
+        if self.index >= len(self.items):
+            if self.silent_run:
+                self._probe()
+            else:
+                self._finish()
+            return
+        self.item = self.items[self.index]
+        self.send(self.item.request)
+        first = self.no_reply_timeout if self._may_be_silent() else self.timeout
+        self.wait(first, f"the {self._what()} in answer to the request "
+                         f"({hexdump(self.item.request, 15)})", step=self._label_step())
+
+    def _may_be_silent(self) -> bool:
+        return self.no_reply_timeout is not None and self.item is not None and self.item.otype.numbered
+
+    def _probe(self) -> None:
+        """Ask for the system again: proves the silences before were the module's own."""
+        self.probing = True
+        self.packets = []
+        self.item = make_item("system", None, self.device_number)
+        self.send(self.item.request)
+        self.wait(self.timeout, "the system dump (liveness check after no reply for "
+                                f"{', '.join(self.silent_run)})", step="liveness check")
+
+    def _label_step(self) -> str:
+        return f"{self.item.label} ({self.index + 1}/{len(self.items)})"
+
+    def _what(self) -> str:
+        item = self.item
+        if item.is_song:
+            return f"{item.label} ({item.otype.code.decode()} packets)"
+        return f"{item.label} ({item.otype.code.decode()} bulk dump)"
+
+    def on_timeout(self, now: float) -> None:
+        if self.probing:
+            self.fail(self._waiting_for, reason="the module stopped answering (no reply to "
+                                                "the liveness check either)")
+            return
+        if not self.packets and not self.reader.inside and self._may_be_silent():
+            label = self.item.label
+            self.silent.append(label)
+            self.silent_run.append(label)
+            self.emit(self._progress(f"{label}: no reply"))
+            if len(self.silent_run) >= self.probe_after:
+                self._probe()
+            else:
+                self._next()
+            return
+        hint = ""
+        if not self.packets and not self.reader.inside and self.data_bytes == 0:
+            hint = (f" (no answer at all: is the module on, connected both ways and set to device "
+                    f"number {self.device_number}?")
+            hint += " An empty song is not sent.)" if self.item.is_song else ")"
+        self.fail(self._waiting_for, reason="timed out" + hint)
+
+    # -- bytes in ----------------------------------------------------------------------------
+    def on_bytes(self, data: bytes, now: float) -> None:
+        data = strip_realtime(data)
+        if not data:
+            return  # active sensing moves no deadline
+        self.data_bytes += len(data)
+        for kind, value, offset in self.reader.feed(data):
+            if kind == "message":
+                self._message(value, offset)
+            elif kind == "cut":
+                self.fail(self._waiting_for, reason=f"a damaged message: {value}")
+            elif str(value).startswith("F7 without F0"):
+                self.fail(self._waiting_for, reason=f"a damaged message at stream offset "
+                                                    f"{offset}: {value}")
+            # other bytes outside SysEx (notes from the pads, clock) are not ours: ignored
+            if self.done:
+                return
+        if self.reader.inside:  # an answer is under way: silence is measured from its last byte
+            self.wait(self.timeout, f"the rest of the {self._what()} (F7)")
+        self.emit(self._progress(self.item.label))
+
+    def _message(self, msg: bytes, offset: int) -> None:
+        item = self.item
+        dump = identify(Message(msg, offset=offset))
+        got = f"{len(msg)}-byte message {hexdump(msg, 18)}"
+        if dump is None or dump.kind.endswith("request") or dump.kind == "unknown":
+            self.fail(self._waiting_for, reason=f"unexpected {got} at stream offset {offset}")
+            return
+        if dump.kind != item.otype.kind or dump.program != item.number:
+            late = ""
+            if self.silent and dump.slot in self.silent:
+                late = (f"; {dump.slot} answered after its no-reply time-out "
+                        f"({self.no_reply_timeout:g} s): raise no_reply_timeout")
+            self.fail(self._waiting_for, reason=f"the module sent {dump.slot or dump.kind} "
+                                                f"({got}) at stream offset {offset}{late}")
+            return
+        if dump.details.get("device_number") != self.device_number:
+            self.fail(self._waiting_for, reason=f"the answer carries device number "
+                                                f"{dump.details.get('device_number')}, the request "
+                                                f"device number {self.device_number}")
+            return
+        if dump.problems:
+            self.fail(self._waiting_for, reason=f"a damaged {item.label} message: {dump.problems[0]} "
+                                                f"(stream offset {offset})")
+            return
+        if item.is_song:
+            self._packet(msg, dump)
+        else:
+            self.packets.append(msg)
+            self._complete([dump])
+
+    def _packet(self, msg: bytes, dump: Dump) -> None:
+        index = dump.details.get("index", 0)
+        if self.packets:
+            previous = self.last_index
+            expected = {previous + 1, LAST_PACKET}
+            expected_text = f"{hex14(previous + 1)} or the last packet 7F 7F"
+        else:
+            expected = {SINGLE_PACKET, 1}
+            expected_text = "00 00 (a one-message song) or 00 01 (the first of several)"
+        if index not in expected:
+            self.fail(f"{self.item.label} packet {expected_text}",
+                      reason=f"packet {hex14(index)} arrived ({len(self.packets)} packet(s) so far)")
+            return
+        self.packets.append(msg)
+        self.last_index = index
+        if index in (SINGLE_PACKET, LAST_PACKET):
+            song = join_song_messages(self.packets)
+            if not song.complete:  # a sequence fault the order check above did not catch
+                self.fail(f"the packets of {self.item.label}",
+                          reason="; ".join(str(p) for p in song.problems[:2]))
+                return
+            self._complete(song.packets)
+        else:
+            self.wait(self.timeout, f"{self.item.label} packet {hex14(index + 1)} or the last "
+                                    "packet (7F 7F)", step=self._label_step())
+
+    def _complete(self, dumps: list[Dump]) -> None:
+        data = b"".join(self.packets)
+        self.silent_run = []
+        if self.probing:
+            self.probing = False
+            if self.index >= len(self.items):
+                self._finish()
+            else:
+                self._next()
+            return
+        name = unique_names(group_objects(dumps))[0]
+        self.outputs.append(Output(name, data))
+        self.emit(ObjectDone(name, data))
+        self._next()
+
+    def _progress(self, step: str) -> Progress:
+        return Progress(self.data_bytes, None, len(self.outputs) + len(self.silent), len(self.items),
+                        step=step)
+
+    def _finish(self) -> None:
+        self.emit(self._progress("done"))
+        if self.no_reply_timeout is None:
+            self.finish(list(self.outputs))
+            return
+        notes = []
+        if self.silent:
+            notes.append(f"no reply (nothing stored there, or past the module's last object) for "
+                         f"{compact_labels(self.silent)}")
+        if self.layout is not None:
+            lay = self.layout
+            notes.append(f"asked for {lay.kits} user kits, {lay.chains} chains, {lay.songs} songs, "
+                         f"{lay.stacks} stacks")
+        if self.outputs:
+            last = self.outputs[-1]
+            self.outputs[-1] = Output(last.name, last.data, [*last.notes, *notes])
+        self.finish(BackupResult(self.outputs, list(self.silent), self.layout))
+
+
+class DtxFixedPauseBackup(Peer):
+    """What simple editors and librarians do, for the benchmark: send each request, wait a fixed
+    ``pause`` whatever happens, then send the next; sort out what arrived at the end. Too short a
+    pause overlaps answers (a long song is still coming when the next request goes out), too
+    long a one wastes time on every small object. The result is checked like the real backup."""
+
+    device = DEVICE_ID
+
+    def __init__(self, items: list[Item], *, device_number: int = 1,
+                 pause: float = DEFAULT_FIXED_PAUSE):
+        super().__init__()
+        self.items = items
+        self.device_number = device_number
+        self.pause = pause
+        self.index = 0
+
+    def on_start(self, now: float) -> None:
+        self._send_next()
+
+    def _send_next(self) -> None:
+        item = self.items[self.index]
+        self.send(item.request)
+        self.step_name = item.label
+        self.wake_at(self.now + self.pause)
+
+    def on_timeout(self, now: float) -> None:
+        self.index += 1
+        if self.index < len(self.items):
+            self.emit(Progress(len(strip_realtime(bytes(self.received))), None, self.index,
+                               len(self.items), step=self.items[self.index].label))
+            self._send_next()
+            return
+        data = strip_realtime(bytes(self.received))
+        dumps = []
+        for kind, value, offset in SysexReader().feed(data):
+            if kind != "message":
+                self.fail("whole bulk dumps", reason=f"{value} (stream offset {offset})")
+                return
+            dump = identify(Message(value, offset=offset))
+            if dump is None or dump.problems:
+                why = dump.problems[0] if dump is not None and dump.problems else "not a DTX dump"
+                self.fail("valid bulk dumps", reason=str(why))
+                return
+            dumps.append(dump)
+        objects = group_objects(dumps)
+        for obj in objects:
+            if obj.song is not None and not obj.song.complete:
+                self.fail(f"every packet of {obj.stem()}", reason=str(obj.song.problems[0]))
+                return
+        self.finish([Output(name, obj.data()) for obj, name in zip(objects, unique_names(objects),
+                                                                   strict=True)])
+
+
+# -- sending a file ------------------------------------------------------------------------------
+class DtxSend(Peer):
+    """Send ``messages`` one by one, each ``gap`` seconds after the previous one's last byte has
+    crossed the cable (assumed ``rate`` bytes/s). The module answers nothing; the protocol ends
+    when the last message has crossed and its gap has passed (the module has stored it)."""
+
+    device = DEVICE_ID
+
+    def __init__(self, messages: list[bytes], *, gap: float = DEFAULT_PACKET_GAP,
+                 rate: float = WIRE_BYTES_PER_SECOND, objects: int | None = None,
+                 device_number: int | None = None):
+        super().__init__()
+        if not messages:
+            raise DeviceError(f"{DEVICE_ID}: nothing to send")
+        self.messages = messages
+        self.gap = gap
+        self.rate = rate
+        self.objects = objects
+        self.device_number = device_number
+        self.index = 0
+        self.sent_bytes = 0
+        self.total = sum(len(m) for m in messages)
+        self.started = 0.0
+
+    def on_start(self, now: float) -> None:
+        self.started = now
+        self._send_one()
+
+    def _send_one(self) -> None:
+        msg = self.messages[self.index]
+        self.send(msg)
+        self.sent_bytes += len(msg)
+        self.step_name = f"message {self.index + 1}/{len(self.messages)}"
+        self.emit(Progress(self.sent_bytes, self.total, self.index + 1, len(self.messages),
+                           step=self.step_name))
+        self.wake_at(self.now + len(msg) / self.rate + self.gap)
+
+    def on_bytes(self, data: bytes, now: float) -> None:
+        pass  # the module acknowledges nothing; active sensing and echoes are not ours
+
+    def on_timeout(self, now: float) -> None:
+        self.index += 1
+        if self.index < len(self.messages):
+            self._send_one()
+            return
+        self.finish({"messages": len(self.messages), "objects": self.objects, "bytes": self.total,
+                     "gap_seconds": self.gap, "device_number": self.device_number,
+                     "seconds": round(now - self.started, 3)})
