@@ -265,6 +265,108 @@ class YamahaDTXtreme2(Device):
     def rename(self, dump: Dump, name: str, options: Options) -> bytes:
         raise DeviceError(f"{self.id}: cannot rename: {LAYOUT_NOTE}")
 
+    # -- live transfers (sans-I/O protocols and the emulator: see protocol.py, emulator.py) --
+
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """Fetch one object. WHAT: ``system``, ``kit:N``, ``kit:edit``, ``chain:N``,
+        ``chain:edit``, ``song:N``, ``stack:N`` with N the wire number (from 0, as --program),
+        or ``kit:panel:N`` with the panel's number (from 1). Options: ``device_number`` (or
+        ``channel``; default 1), ``timeout`` (seconds of silence allowed, default 2)."""
+        from syxkit.devices.yamaha_dtx import protocol as p
+
+        device_number, timeout = self._live_options(options)
+        item = p.parse_what(what, device_number)
+        return p.DtxFetch([item], device_number=device_number, timeout=timeout)
+
+    def backup_protocol(self, options: Options) -> Any:
+        """System, every user kit, chain, song and stack. Options: ``device_number``/``channel``,
+        ``timeout``, ``no_reply_timeout`` (default 0.5 s: an object silent that long is "no
+        reply"), ``user_kits``/``chains``/``songs``/``stacks`` (defaults 50/32/32/16, only the
+        16 stacks are in the Data List), ``fixed_pause`` (seconds: the fixed-pause variant
+        simple editors use, for comparisons)."""
+        from syxkit.devices.yamaha_dtx import protocol as p
+
+        device_number, timeout = self._live_options(options)
+        layout = self._layout(options)
+        items = p.backup_items(layout, device_number)
+        fixed = options.get("fixed_pause")
+        if fixed is not None:
+            return p.DtxFixedPauseBackup(items, device_number=device_number,
+                                         pause=p.seconds_option(options, "fixed_pause", 1.0))
+        return p.DtxFetch(items, device_number=device_number, timeout=timeout,
+                          no_reply=p.seconds_option(options, "no_reply_timeout", p.DEFAULT_NO_REPLY),
+                          layout=layout)
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        """Send the dumps in ``data`` paced: ``packet_gap`` seconds (default 0.1) after each
+        message has crossed the cable. ``program`` retargets a file holding one kit, chain,
+        song or stack; ``device_number``/``channel`` readdresses every message (default: as in
+        the file). Damaged messages, incomplete songs and requests are refused before sending."""
+        from syxkit.core.framing import frame
+        from syxkit.devices.yamaha_dtx import protocol as p
+
+        p.check_model(options.get("model"))
+        options.get("form")  # no handshake: every form sends the same bytes
+        gap = p.seconds_option(options, "packet_gap", p.DEFAULT_PACKET_GAP)
+        device_number = p.device_number_option(options, default=None)
+        framed = frame(data)
+        if framed.stray and not framed.messages:
+            raise DeviceError(f"{self.id}: nothing to send: {framed.stray[0]}")
+        dumps = []
+        for msg in framed.messages:
+            dump = self.identify(msg)
+            if dump is None:
+                raise DeviceError(f"{self.id}: the message at offset {msg.offset} is not a "
+                                  "DTXtreme IIs message; not sending")
+            dumps.append(dump)
+        if not dumps:
+            raise DeviceError(f"{self.id}: nothing to send (no SysEx message in the data)")
+        objects = self._intact_objects(dumps, "send")
+        for obj in objects:
+            if obj.is_request:
+                raise DeviceError(f"{self.id}: the file holds a dump request ({obj.first.kind} at "
+                                  f"{_first_where(obj)}); send sends dumps (use 'syxkit request')")
+        program = options.get("program")
+        if program is not None or device_number is not None:
+            retarget = Options(program=program, device_number=device_number)
+            outputs = self.convert(dumps, retarget)
+            messages = [m.data for o in outputs for m in frame(o.data).messages]
+        else:
+            messages = [d.message.data for o in objects for d in o.messages()]
+        return p.DtxSend(messages, gap=gap, objects=len(objects), device_number=device_number)
+
+    def emulator(self, options: Options) -> Any:
+        """An emulated module. Options: ``memory`` (Dumps to load), ``device_number``/``channel``
+        (default 1), ``faults``, ``active_sensing``, ``block_delay``, ``packet_size`` (song data
+        bytes per packet, default 4,096), ``user_kits``/``chains``/``songs``/``stacks``."""
+        from syxkit.devices.yamaha_dtx import protocol as p
+        from syxkit.devices.yamaha_dtx.emulator import DtxEmulator
+        from syxkit.devices.yamaha_dtx.table import SONG_PACKET_DATA_BYTES
+        from syxkit.emulators.base import EmulatorOptions, Faults
+
+        p.check_model(options.get("model"))
+        emu_options = EmulatorOptions(active_sensing=bool(options.get("active_sensing")),
+                                      block_delay=float(options.get("block_delay") or 0.0),
+                                      faults=options.get("faults") or Faults())
+        packet_size = options.get("packet_size") or SONG_PACKET_DATA_BYTES
+        return DtxEmulator(emu_options, device_number=p.device_number_option(options),
+                           layout=self._layout(options), memory=options.get("memory"),
+                           packet_size=packet_size)
+
+    def _live_options(self, options: Options) -> tuple[int, float]:
+        from syxkit.devices.yamaha_dtx import protocol as p
+
+        p.check_model(options.get("model"))
+        options.get("form")  # no handshake: faithful, embedded and paced are the same exchange
+        return p.device_number_option(options), p.seconds_option(options, "timeout", p.DEFAULT_TIMEOUT)
+
+    def _layout(self, options: Options) -> Any:
+        from syxkit.devices.yamaha_dtx.protocol import Layout
+
+        base = Layout()
+        return Layout(kits=options.get("user_kits", base.kits), chains=options.get("chains", base.chains),
+                      songs=options.get("songs", base.songs), stacks=options.get("stacks", base.stacks))
+
     # -- library / demo / CLI --------------------------------------------------------------
 
     def sound_bytes(self, dump: Dump) -> bytes | None:
