@@ -281,9 +281,11 @@ class YamahaDTXtreme2(Device):
     def backup_protocol(self, options: Options) -> Any:
         """System, every user kit, chain, song and stack. Options: ``device_number``/``channel``,
         ``timeout``, ``no_reply_timeout`` (default 0.5 s: an object silent that long is "no
-        reply"), ``user_kits``/``chains``/``songs``/``stacks`` (defaults 50/32/32/16, only the
-        16 stacks are in the Data List), ``fixed_pause`` (seconds: the fixed-pause variant
-        simple editors use, for comparisons)."""
+        reply"; ``retries``, default 1, asks once more first), ``user_kits``, ``chains``,
+        ``songs``, ``stacks`` (defaults 50/32/32/16; only the 16 stacks are in the Data List),
+        ``fixed_pause`` (seconds: the fixed-pause variant simple editors use, for comparisons).
+        The result is a list of Output (one per object answered) with ``no_reply`` listing
+        the silent slots, also noted on the last Output."""
         from syxkit.devices.yamaha_dtx import protocol as p
 
         device_number, timeout = self._live_options(options)
@@ -293,15 +295,20 @@ class YamahaDTXtreme2(Device):
         if fixed is not None:
             return p.DtxFixedPauseBackup(items, device_number=device_number,
                                          pause=p.seconds_option(options, "fixed_pause", 1.0))
+        retries = options.get("retries", p.DEFAULT_RETRIES)
+        if not isinstance(retries, int) or retries < 0:
+            raise DeviceError(f"{self.id}: retries must be 0 or more, got {retries!r}")
         return p.DtxFetch(items, device_number=device_number, timeout=timeout,
                           no_reply=p.seconds_option(options, "no_reply_timeout", p.DEFAULT_NO_REPLY),
-                          layout=layout)
+                          layout=layout, retries=retries)
 
     def send_protocol(self, data: bytes, options: Options) -> Any:
         """Send the dumps in ``data`` paced: ``packet_gap`` seconds (default 0.1) after each
         message has crossed the cable. ``program`` retargets a file holding one kit, chain,
         song or stack; ``device_number``/``channel`` readdresses every message (default: as in
-        the file). Damaged messages, incomplete songs and requests are refused before sending."""
+        the file). Damaged messages, incomplete songs and requests are refused before sending.
+        ``verify``: afterwards ask for every object back and compare (the module acknowledges
+        nothing, so this is the only proof it stored the data)."""
         from syxkit.core.framing import frame
         from syxkit.devices.yamaha_dtx import protocol as p
 
@@ -333,7 +340,9 @@ class YamahaDTXtreme2(Device):
             messages = [m.data for o in outputs for m in frame(o.data).messages]
         else:
             messages = [d.message.data for o in objects for d in o.messages()]
-        return p.DtxSend(messages, gap=gap, objects=len(objects), device_number=device_number)
+        return p.DtxSend(messages, gap=gap, objects=len(objects), device_number=device_number,
+                         verify=bool(options.get("verify")),
+                         timeout=p.seconds_option(options, "timeout", p.DEFAULT_TIMEOUT))
 
     def emulator(self, options: Options) -> Any:
         """An emulated module. Options: ``memory`` (Dumps to load), ``device_number``/``channel``

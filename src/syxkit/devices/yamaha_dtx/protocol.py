@@ -11,16 +11,18 @@ packet 00 00), and takes bulk dumps without acknowledging them. So:
   (current song) is refused before anything is sent: the Data List says the module does not
   answer it.
 * **Backup** asks for the system, every user kit, chain, song and stack in turn, the next
-  request going out the moment the previous object is complete. An object whose answer does not
-  start within ``no_reply_timeout`` is recorded as "no reply" (an empty song is not sent by the
-  module; the user-object counts below are not in the Data List, so asking for one past the end
-  is also silent) and the backup goes on. A silence could also be a dead link, so after
-  ``probe_after`` silences in a row, and when the backup ends on a silence, the system is
-  requested again as a liveness check; if that stays silent too the backup fails. The system
-  itself must answer (no module, or another device number, otherwise).
+  request going out the moment the previous object is complete. An object whose answer has not
+  started within ``no_reply_timeout`` is asked for once more (``retries``: one silence may be
+  a lost request or a module busy for a moment), then recorded as "no reply" and the backup
+  goes on: the module sends nothing for an empty song, and the kit, chain and song counts are
+  not in the Data List, so asking past the real end is silent too. A silence could also be a
+  dead link, so after ``probe_after`` silent objects in a row, and when the backup ends on a
+  silence, the system is requested again as a liveness check; if that stays silent too the
+  backup fails. The system itself must answer (else: no module, or another device number).
 * **Send** writes each message of a file, then pauses ``packet_gap`` after the message's last
   byte has crossed a MIDI cable (3,125 bytes/s) before the next: Yamaha modules drop bulk data
-  that follows too closely while they write the previous one.
+  that follows too closely while they write the previous one. The module acknowledges
+  nothing; with ``verify`` every object sent is requested back and compared.
 
 Every answer is checked with the driver's ``identify`` (header, byte count, checksum, type,
 number, device number, song packet order) before it counts; a transfer never reports success
@@ -66,6 +68,7 @@ DEFAULT_TIMEOUT = 2.0  # the longest silence allowed before/inside an answer (se
 DEFAULT_NO_REPLY = 0.5  # backup: an object whose answer has not started by then is "no reply"
 DEFAULT_PACKET_GAP = 0.1  # send: pause after each message has crossed the cable
 DEFAULT_PROBE_AFTER = 4  # backup: silences in a row before checking the module is still there
+DEFAULT_RETRIES = 1  # backup: a silent object is asked for once more before "no reply"
 DEFAULT_FIXED_PAUSE = 1.0  # the fixed-pause backup (what simple editors do): seconds per request
 
 STACKS = type_for_kind("stack").max_number + 1  # "user stack 1-16": the Data List states it
@@ -303,8 +306,11 @@ class DtxFetch(Peer):
 
     def __init__(self, items: list[Item], *, device_number: int = 1,
                  timeout: float = DEFAULT_TIMEOUT, no_reply: float | None = None,
-                 probe_after: int = DEFAULT_PROBE_AFTER, layout: Layout | None = None):
+                 probe_after: int = DEFAULT_PROBE_AFTER, layout: Layout | None = None,
+                 retries: int = DEFAULT_RETRIES):
         super().__init__()
+        self.retries = retries
+        self.attempt = 0
         if not items:
             raise DeviceError(f"{DEVICE_ID}: nothing to request")
         self.items = items
@@ -331,6 +337,7 @@ class DtxFetch(Peer):
     def _next(self) -> None:
         self.index += 1
         self.packets = []
+        self.attempt = 0
         if self.index >= len(self.items):
             if self.silent_run:
                 self._probe()
@@ -371,6 +378,14 @@ class DtxFetch(Peer):
             return
         if not self.packets and not self.reader.inside and self._may_be_silent():
             label = self.item.label
+            if self.attempt < self.retries:
+                # Kits, chains and stacks always exist and a song may hold data: one silence
+                # may be a lost request or a module busy for a moment, so ask once more.
+                self.attempt += 1
+                self.send(self.item.request)
+                self.wait(self.no_reply_timeout, f"the {self._what()} (request repeated after "
+                                                 "no reply)", step=self._label_step())
+                return
             self.silent.append(label)
             self.silent_run.append(label)
             self.emit(self._progress(f"{label}: no reply"))
@@ -557,14 +572,20 @@ class DtxFixedPauseBackup(Peer):
 # -- sending a file ------------------------------------------------------------------------------
 class DtxSend(Peer):
     """Send ``messages`` one by one, each ``gap`` seconds after the previous one's last byte has
-    crossed the cable (assumed ``rate`` bytes/s). The module answers nothing; the protocol ends
-    when the last message has crossed and its gap has passed (the module has stored it)."""
+    crossed the cable (assumed ``rate`` bytes/s). The module acknowledges nothing, so by itself
+    the protocol ends when the last message has crossed and its gap has passed.
+
+    ``verify``: then request every object sent back (a :class:`DtxFetch` run inside this peer)
+    and compare its payload with what was sent: the only way to learn that the module stored
+    the data (a wrong device number, a cable in the wrong socket or a busy module all look like
+    success otherwise). A song sent as the current song (7F 7F) cannot be asked back."""
 
     device = DEVICE_ID
 
     def __init__(self, messages: list[bytes], *, gap: float = DEFAULT_PACKET_GAP,
                  rate: float = WIRE_BYTES_PER_SECOND, objects: int | None = None,
-                 device_number: int | None = None):
+                 device_number: int | None = None, verify: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT):
         super().__init__()
         if not messages:
             raise DeviceError(f"{DEVICE_ID}: nothing to send")
@@ -573,10 +594,15 @@ class DtxSend(Peer):
         self.rate = rate
         self.objects = objects
         self.device_number = device_number
+        self.verify = verify
+        self.timeout = timeout
         self.index = 0
         self.sent_bytes = 0
         self.total = sum(len(m) for m in messages)
         self.started = 0.0
+        self.checker: DtxFetch | None = None
+        self.expected: dict[tuple[str, int], bytes] = {}
+        self.unverifiable: list[str] = []
 
     def on_start(self, now: float) -> None:
         self.started = now
@@ -592,13 +618,86 @@ class DtxSend(Peer):
         self.wake_at(self.now + len(msg) / self.rate + self.gap)
 
     def on_bytes(self, data: bytes, now: float) -> None:
-        pass  # the module acknowledges nothing; active sensing and echoes are not ours
+        if self.checker is not None:
+            self._absorb(self.checker.feed(data, now))
+        # while sending: the module acknowledges nothing; active sensing and echoes are not ours
 
     def on_timeout(self, now: float) -> None:
+        if self.checker is not None:
+            self._absorb(self.checker.tick(now))
+            return
         self.index += 1
         if self.index < len(self.messages):
             self._send_one()
+        elif self.verify:
+            self._start_verify()
+        else:
+            self.finish(self._summary(now))
+
+    def _summary(self, now: float) -> dict:
+        summary = {"messages": len(self.messages), "objects": self.objects, "bytes": self.total,
+                   "gap_seconds": self.gap, "device_number": self.device_number,
+                   "seconds": round(now - self.started, 3)}
+        if self.verify:
+            summary["verified"] = len(self.expected)
+            if self.unverifiable:
+                summary["not_verified"] = self.unverifiable
+        return summary
+
+    # -- verification ------------------------------------------------------------------------
+    def _start_verify(self) -> None:
+        dumps = [identify(Message(m)) for m in self.messages]
+        items = []
+        for obj in group_objects(dumps):
+            otype, number = obj.otype, obj.number
+            label = slot_label(otype, number)
+            if otype.packets and number == EDIT_BUFFER:
+                self.unverifiable.append(f"{label} (the module does not answer 7F 7F song requests)")
+                continue
+            payload = obj.song.payload if obj.song is not None else obj.first.payload
+            self.expected[(otype.kind, number)] = payload
+            device = obj.first.details.get("device_number", 1)
+            items.append(make_item(otype.kind, None if number == EDIT_BUFFER or not otype.numbered
+                                   else number, device))
+        if not items:
+            self.finish(self._summary(self.now))
             return
-        self.finish({"messages": len(self.messages), "objects": self.objects, "bytes": self.total,
-                     "gap_seconds": self.gap, "device_number": self.device_number,
-                     "seconds": round(now - self.started, 3)})
+        devices = {item.request[3] & 0x0F for item in items}
+        self.checker = DtxFetch(items, device_number=(items[0].request[3] & 0x0F) + 1,
+                                timeout=self.timeout)
+        if len(devices) > 1:
+            self.fail("one device number", reason="cannot verify: the file addresses several "
+                                                  "device numbers")
+            return
+        self._absorb(self.checker.start(self.now))
+
+    def _absorb(self, step) -> None:
+        if step.send:
+            self.send(step.send)
+        for event in step.events:
+            if isinstance(event, Progress):
+                self.emit(Progress(event.bytes_done, None, event.objects_done, event.objects_total,
+                                   step=f"verify {event.step}"))
+        self.step_name = f"verify {self.checker.step_name}"
+        if step.error is not None:
+            self.fail(step.error.expected, reason=f"{step.error.reason} (asking the module for "
+                                                  "what was sent, to verify it was stored)")
+            return
+        if step.done:
+            self._compare(self.checker.result)
+            return
+        self._deadline = step.deadline
+
+    def _compare(self, outputs: list[Output]) -> None:
+        for out in outputs:
+            dumps = [identify(Message(m)) for _, m, _ in
+                     (e for e in SysexReader().feed(out.data) if e[0] == "message")]
+            obj = group_objects(dumps)[0]
+            got = obj.song.payload if obj.song is not None else obj.first.payload
+            key = (obj.otype.kind, obj.number)
+            if got != self.expected.get(key):
+                self.fail(f"{slot_label(obj.otype, obj.number)} as sent",
+                          reason="the module holds different data after the send (it did not "
+                                 "store the dump)")
+                return
+        self.finish(self._summary(self.now))
