@@ -83,13 +83,14 @@ def _table(title: str | None, rows: list[dict[str, Any]]) -> Table:
 
 def _print_file(src: SourceFile, rows: list[dict[str, Any]]) -> None:
     if rows[0]["index"] is None:  # no message in the file: say why, no empty table
-        console.print(Text(f"{src.path}  ({src.form}, no SysEx message)", style="bold"))
+        console.print(Text(f"{src.path}  ({src.form}, no SysEx message)", style="bold"), soft_wrap=True)
         for text in rows[0]["problems"]:
-            console.print(Text(f"  {text}", style="yellow"))
+            console.print(Text(f"  {text}", style="yellow"), soft_wrap=True)
         return
     count = len(rows)
     # the title goes on its own line: inside the table it would wrap at the table's width
-    console.print(Text(f"{src.path}  ({src.form}, {count} message{'s' if count != 1 else ''})", style="bold"))
+    console.print(Text(f"{src.path}  ({src.form}, {count} message{'s' if count != 1 else ''})", style="bold"),
+                  soft_wrap=True)
     console.print(_table(None, rows))
 
 
@@ -121,7 +122,7 @@ def info(as_json: bool, paths: tuple[str, ...]) -> None:
         summary = f"{files} file(s), {messages} message(s)"
         if unreadable:
             summary += f", {unreadable} file(s) could not be read"
-        console.print(Text(summary, style="bold"))
+        console.print(Text(summary, style="bold"), soft_wrap=True)
     sys.exit(1 if unreadable else 0)
 
 
