@@ -138,6 +138,11 @@ class CasioCZ(Device):
             return dump.payload[:TONE_BYTES]  # the CZ-1 name is not part of the sound
         return dump.payload if dump.kind == "operation-memory" else None
 
+    def cli_commands(self) -> list[Any]:
+        from syxkit.devices.casio_cz.cli import COMMANDS  # the CLI layer, loaded only by the CLI
+
+        return COMMANDS
+
     def example(self) -> bytes:
         """The init tone from the tone table, for the edit buffer on channel 1."""
         return messages.tone_message(init_payload(), 1, EDIT_BUFFER)
