@@ -73,7 +73,9 @@ def _table(title: str | None, rows: list[dict[str, Any]]) -> Table:
             })
     always = ("#", "offset", "bytes", "device / maker")
     columns = [c for c in _cells(rows[0]) if c in always or any(str(line.get(c, "")) for line in lines)]
-    table = Table(title=None if title is None else Text(title), title_justify="left", expand=False)
+    # a title is never wider than its table: widen the table rather than wrap a path
+    table = Table(title=None if title is None else Text(title), title_justify="left", expand=False,
+                  min_width=None if title is None else len(title))
     for col in columns:
         table.add_column(col, overflow="fold")
     for line in lines:
