@@ -18,10 +18,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from syxkit.cli import demo, info, ops
+    from syxkit.cli import demo, info, lib, live, ops
     from syxkit.devices import registry
 
-    for module in (info, ops, demo):
+    for module in (info, ops, demo, live, lib):
         for command in module.COMMANDS:
             cli.add_command(command)
     for dev in registry.devices():

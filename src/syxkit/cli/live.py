@@ -1,0 +1,588 @@
+"""Live MIDI commands: ``ports``, ``request``, ``backup``, ``send``, ``receive``, ``emulate``.
+
+Thin like the rest of the CLI: the device gives a sans-I/O protocol (or emulator),
+syxkit.midi opens the port, syxkit.transfer.engine runs it. What this module adds is the
+user's side: progress bars, ``--json`` summaries, atomic writes, and a recovery file whenever
+a transfer does not finish (failure, Ctrl-C or SIGTERM) — a half-written output never exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from syxkit import __version__
+from syxkit.cli.common import (
+    INT,
+    console,
+    dumps_by_device,
+    emit_json,
+    err_console,
+    fail,
+    gather,
+    warn_unused,
+    write_outputs,
+)
+from syxkit.core.fileio import atomic_write
+from syxkit.devices import registry
+from syxkit.devices.base import Device, DeviceError, Options, Output
+from syxkit.emulators.base import Faults
+from syxkit.inspect import entries, load_bytes
+from syxkit.midi import (
+    BACKEND_NAMES,
+    DEFAULT_RATE,
+    Opened,
+    PortError,
+    open_port,
+    open_virtual,
+    probe_all,
+)
+from syxkit.midi.recorder import Recorder
+from syxkit.protocols.base import WIRE_BYTES_PER_SECOND, ObjectDone, Peer, TransferError
+from syxkit.protocols.base import Progress as ProgressEvent
+from syxkit.transfer import engine
+from syxkit.transfer.transport import TransportClosed
+
+FORMS = ("faithful", "embedded", "paced")
+
+
+# -- options shared by the commands that talk to a device ----------------------------------------
+def _port_options(f):
+    opts = [
+        click.option("--backend", "backend_name", default="auto", envvar="SYXKIT_BACKEND",
+                     type=click.Choice(("auto",) + BACKEND_NAMES),
+                     help="MIDI backend (default: the first that has the port; env SYXKIT_BACKEND)."),
+        click.option("--port", envvar="SYXKIT_PORT",
+                     help="Port by name (or part of it) or number from `syxkit ports`; a path "
+                          "opens a rawmidi device, pty or serial device (env SYXKIT_PORT)."),
+        click.option("--in-port", help="Input port, when it is named differently from the output."),
+        click.option("--out-port", help="Output port, when it is named differently from the input."),
+        click.option("--rate", type=float, default=None,
+                     help="Pace writes to this many bytes per second (default: 3125, a MIDI "
+                          "cable, on JACK/rtmidi; none on rawmidi/serial; 0 = no pacing)."),
+        click.option("--baud", type=int, help="Serial backend: baud rate (default 31250)."),
+        click.option("--form", type=click.Choice(FORMS),
+                     help="Handshake form (default: faithful where the port carries SysEx in "
+                          "pieces, else embedded)."),
+        click.option("--channel", type=click.IntRange(1, 16), help="MIDI channel 1-16."),
+        click.option("--model", help="Model, where the device's protocol depends on it."),
+        click.option("--timeout", type=float, help="Seconds to wait for each answer (device default otherwise)."),
+        click.option("--recovery-dir", type=click.Path(file_okay=False),
+                     help="Where a failed transfer saves what arrived (default: next to the output)."),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _device(device_id: str) -> Device:
+    try:
+        return registry.get(device_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]), 2)
+
+
+def _open(cmd: str, kw: dict[str, Any], *, need_input: bool = True) -> Opened:
+    rate = DEFAULT_RATE if kw["rate"] is None else kw["rate"]
+    try:
+        return open_port(kw["port"], backend_name=kw["backend_name"], in_port=kw["in_port"],
+                         out_port=kw["out_port"], rate=rate, baud=kw["baud"],
+                         client_name=f"syxkit-{cmd}", need_input=need_input)
+    except PortError as exc:
+        fail(str(exc))
+
+
+def _form(opened: Opened, kw: dict[str, Any], notes: list[str]) -> str:
+    if kw["form"]:
+        if kw["form"] == "faithful" and not opened.transport.can_split_sysex:
+            notes.append(f"--form faithful on {opened.backend}, which sends and receives whole "
+                         "messages only: a handshake inside an open SysEx will not get through")
+        return kw["form"]
+    if opened.transport.can_split_sysex:
+        return "faithful"
+    notes.append(f"{opened.backend} carries whole messages only: using the embedded form")
+    return "embedded"
+
+
+def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
+    return Options(form=form, channel=kw["channel"], model=kw["model"], timeout=kw["timeout"], **extra)
+
+
+def _protocol(call: Callable[[], Any]) -> Peer:
+    try:
+        return call()
+    except DeviceError as exc:
+        fail(str(exc))
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends a transfer like Ctrl-C: the engine then saves what arrived."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class _Bar:
+    """A rich progress bar on stderr fed by the protocol's events (nothing when not a tty)."""
+
+    def __init__(self, label: str, on_object: Callable[[ObjectDone], None] | None = None):
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.completed:,.0f}/{task.fields[total_text]} B"),
+                                 TextColumn("{task.fields[objects]}"), TimeElapsedColumn(),
+                                 console=err_console, transient=True,
+                                 disable=not err_console.is_terminal)
+        self.task = self.progress.add_task(label, total=None, total_text="?", objects="")
+        self.label = label
+        self.on_object = on_object
+        self.bytes_done = 0
+
+    def __call__(self, event: Any) -> None:
+        if isinstance(event, ProgressEvent):
+            self.bytes_done = event.bytes_done
+            objects = ""
+            if event.objects_total or event.objects_done:
+                objects = f"{event.objects_done}/{event.objects_total or '?'} objects"
+            total = event.bytes_total
+            self.progress.update(self.task, completed=event.bytes_done, total=total,
+                                 total_text=f"{total:,}" if total else "?", objects=objects,
+                                 description=f"{self.label}: {event.step}" if event.step else self.label)
+        elif isinstance(event, ObjectDone) and self.on_object:
+            self.on_object(event)
+
+
+def _run(protocol: Peer, opened: Opened, bar: _Bar, recovery_dir: Path) -> tuple[Any, TransferError | None, float]:
+    """Run the protocol; a failure of any kind becomes a TransferError with a recovery file."""
+    start = time.monotonic()
+    error: TransferError | None = None
+    result = None
+    try:
+        with _sigterm_as_interrupt(), bar.progress:
+            result = engine.run(protocol, opened.transport, on_event=bar, recovery_dir=recovery_dir)
+    except TransferError as exc:
+        error = exc
+    except (TransportClosed, PortError, OSError) as exc:  # the port failed while writing
+        error = TransferError(protocol.device, protocol.step_name, "the transfer to finish",
+                              bytes(protocol.received), reason=f"the port failed: {exc}")
+        engine.save_recovery(error, recovery_dir)
+    finally:
+        opened.transport.close()
+    return result, error, time.monotonic() - start
+
+
+def _notes(opened: Opened, notes: list[str]) -> list[str]:
+    return notes + list(getattr(opened.transport, "notes", []))
+
+
+def _report_failure(summary: dict[str, Any], error: TransferError, as_json: bool) -> None:
+    summary.update(ok=False, error=str(error), recovery_file=error.recovery_file)
+    if as_json:
+        emit_json(summary)
+    for note in summary.get("notes", []):
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    fail(str(error))
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+
+
+def _describe_file(path: Path, data: bytes) -> dict[str, Any]:
+    """What syxkit reads in a written file, for the summaries."""
+    objects = []
+    for src in load_bytes(data, str(path)):
+        for entry in entries(src):
+            d = entry.dump
+            objects.append({"device": d.device if d else None, "kind": d.kind if d else None,
+                            "slot": d.slot if d else None, "name": d.name if d else None,
+                            "problems": [str(p) for p in entry.problems]})
+    return {"path": str(path), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "messages": objects}
+
+
+def _outputs(result: Any, what: str) -> list[Output]:
+    if not isinstance(result, list) or not all(isinstance(o, Output) for o in result):
+        fail(f"{what}: the device's protocol returned {type(result).__name__}, not a list of Output")
+    if not result:
+        fail(f"{what}: the device sent nothing to save")
+    return result
+
+
+def _base_summary(command: str, opened: Opened, form: str | None) -> dict[str, Any]:
+    return {"ok": True, "command": command, "backend": opened.backend, "port": opened.describe(),
+            "form": form}
+
+
+# -- ports ---------------------------------------------------------------------------------------
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per backend.")
+def ports(as_json: bool) -> None:
+    """List every MIDI input and output on every backend, and why a backend is unavailable."""
+    reports = probe_all()
+    if as_json:
+        emit_json([r.to_json() for r in reports])
+        return
+    for r in reports:
+        split = "SysEx in pieces" if r.can_split_sysex else "whole messages only"
+        if not r.available:
+            console.print(f"[bold]{r.name}[/bold] — {r.title}: [red]unavailable[/red]: {r.reason}",
+                          highlight=False)
+            continue
+        table = Table(title=f"{r.name} — {r.title} ({split})", title_justify="left")
+        for col in ("dir", "#", "name", "detail"):
+            table.add_column(col, overflow="fold")
+        for p in r.inputs + r.outputs:
+            table.add_row(p.direction, str(p.index), p.name, p.detail)
+        if not r.inputs and not r.outputs:
+            table.add_row("", "", "(no ports)", r.reason)
+        console.print(table)
+
+
+# -- request -------------------------------------------------------------------------------------
+@click.command()
+@click.argument("device_id", metavar="DEVICE")
+@click.argument("what")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@_port_options
+def request(device_id: str, what: str, output: str, **kw: Any) -> None:
+    """Fetch one object WHAT from DEVICE, named the device's way (tone:0x20, sample-ram,
+    program:2:42, kit:12 …)."""
+    dev = _device(device_id)
+    opened = _open("request", kw)
+    notes: list[str] = []
+    form = _form(opened, kw, notes)
+    options = _options(kw, form)
+    protocol = _protocol(lambda: dev.request_protocol(what, options))
+    recovery = Path(kw["recovery_dir"] or Path(output).parent or ".")
+    result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} {what}"), recovery)
+    summary = _base_summary("request", opened, form) | {"device": dev.id, "what": what,
+                                                         "seconds": round(seconds, 3),
+                                                         "bytes_received": len(protocol.received)}
+    summary["notes"] = _notes(opened, notes)
+    if error:
+        _report_failure(summary, error, kw["as_json"])
+    written = write_outputs(_outputs(result, f"request {what}"), output)
+    warn_unused(dev, options)
+    summary["files"] = [_describe_file(p, p.read_bytes()) for p in written]
+    _finish(summary, kw["as_json"], [f"wrote {f['path']} ({f['bytes']} bytes)" for f in summary["files"]])
+
+
+def _finish(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    _print_notes(summary.get("notes", []))
+    if as_json:
+        emit_json(summary)
+    else:
+        for line in lines:
+            console.print(line, highlight=False)
+
+
+# -- backup --------------------------------------------------------------------------------------
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def _file_name(name: str) -> str:
+    safe = _UNSAFE.sub("-", name).strip("-.") or "object"
+    return safe if Path(safe).suffix else f"{safe}.syx"
+
+
+@click.command()
+@click.argument("device_id", metavar="DEVICE")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder to write into (one file per object, a combined file, manifest.json).")
+@_port_options
+def backup(device_id: str, output: str, **kw: Any) -> None:
+    """Fetch everything DEVICE can send: one file per object, one combined file, a manifest."""
+    dev = _device(device_id)
+    folder = Path(output)
+    opened = _open("backup", kw)
+    notes: list[str] = []
+    form = _form(opened, kw, notes)
+    options = _options(kw, form)
+    protocol = _protocol(lambda: dev.backup_protocol(options))
+    folder.mkdir(parents=True, exist_ok=True)
+    interim: dict[str, Path] = {}
+
+    def keep(obj: ObjectDone) -> None:
+        # Each object is saved the moment it is complete, so a cut backup keeps what was done.
+        interim[obj.name] = atomic_write(folder / _file_name(obj.name), obj.data)
+
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} backup", keep),
+                                  Path(kw["recovery_dir"] or folder))
+    manifest: dict[str, Any] = {
+        "syxkit": __version__, "device": dev.id, "model": kw["model"], "created": stamp,
+        "backend": opened.backend, "port": opened.describe(), "form": form,
+        "seconds": round(seconds, 3), "complete": error is None,
+    }
+    summary = _base_summary("backup", opened, form) | {"device": dev.id, "folder": str(folder)}
+    summary["notes"] = _notes(opened, notes)
+    if error:
+        manifest["objects"] = [_manifest_entry(p, name) for name, p in interim.items()]
+        manifest["error"] = str(error)
+        manifest["recovery_file"] = error.recovery_file
+        atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
+        _report_failure(summary | {"manifest": str(folder / "manifest.json")}, error, kw["as_json"])
+    outputs = _outputs(result, "backup")
+    written = []
+    for out in outputs:
+        written.append((out.name, atomic_write(folder / _file_name(out.name), out.data)))
+    finals = {p for _, p in written}
+    for p in interim.values():  # interim files the final list names differently
+        if p not in finals:
+            p.unlink(missing_ok=True)
+    combined_name = f"{dev.id}-backup.syx"
+    if combined_name in {p.name for p in finals}:
+        combined_name = f"{dev.id}-backup-all.syx"
+    combined = atomic_write(folder / combined_name, b"".join(o.data for o in outputs))
+    warn_unused(dev, options)
+    manifest["objects"] = [_manifest_entry(p, name) for name, p in written]
+    manifest["combined"] = _manifest_entry(combined, "all objects, in order")
+    manifest_path = atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
+    summary.update(objects=len(written), manifest=str(manifest_path), combined=str(combined),
+                   seconds=manifest["seconds"])
+    _finish(summary, kw["as_json"], [f"wrote {len(written)} object file(s), {combined.name} and "
+                                     f"manifest.json to {folder}"])
+
+
+def _manifest_entry(path: Path, name: str) -> dict[str, Any]:
+    data = path.read_bytes()
+    described = _describe_file(path, data)
+    return {"name": name, "file": path.name, "bytes": len(data), "sha256": described["sha256"],
+            "messages": described["messages"]}
+
+
+# -- send ----------------------------------------------------------------------------------------
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--device", "device_id", help="Device id, when the file is ambiguous.")
+@click.option("--program", type=INT, help="Program / slot to send to (decimal or 0x hex).")
+@_port_options
+def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> None:
+    """Send a dump FILE to its device, with the device's handshake and pacing."""
+    got = gather((file,))
+    if got.unreadable:
+        fail(f"{file}: not readable")
+    dev, dumps = dumps_by_device(got.entries, device_id)
+    mine = [e.message for e in got.entries if e.dump is not None and e.dump.device == dev.id]
+    skipped = len(got.entries) - len(mine)
+    data = b"".join(m.data for m in mine)
+    opened = _open("send", kw, need_input=False)
+    notes: list[str] = []
+    if skipped:
+        notes.append(f"{skipped} message(s) in {file} are not {dev.id} dumps: not sent")
+    if opened.source is None:
+        notes.append("no input port matched: the device's answers cannot be heard")
+    form = _form(opened, kw, notes)
+    options = _options(kw, form, program=program)
+    protocol = _protocol(lambda: dev.send_protocol(data, options))
+    recovery = Path(kw["recovery_dir"] or Path(file).parent)
+    result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} send"), recovery)
+    summary = _base_summary("send", opened, form) | {"device": dev.id, "file": file,
+                                                      "bytes": len(data), "messages": len(mine),
+                                                      "seconds": round(seconds, 3)}
+    summary["notes"] = _notes(opened, notes)
+    if error:
+        _report_failure(summary, error, kw["as_json"])
+    warn_unused(dev, options)
+    summary["result"] = result if isinstance(result, (dict, list, str, int, type(None))) else str(result)
+    _finish(summary, kw["as_json"], [f"sent {len(mine)} message(s), {len(data)} bytes to {dev.id} "
+                                     f"in {seconds:.1f} s" + (f": {result}" if result else "")])
+
+
+# -- receive -------------------------------------------------------------------------------------
+def _answerer(device_id: str | None, log: list[str]) -> Callable[[bytes], bytes | None]:
+    devices = [_device(device_id)] if device_id else registry.devices()
+
+    def answer(message: bytes) -> bytes | None:
+        for dev in devices:
+            if not dev.accepts(message):
+                continue
+            try:
+                reply = dev.answer(message)
+            except DeviceError as exc:
+                log.append(f"{dev.id}: {exc}")
+                continue
+            if reply:
+                log.append(f"answered {message[:8].hex(' ')}… with {reply.hex(' ')} ({dev.id})")
+                return reply
+        return None
+
+    return answer
+
+
+@click.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--quiet", type=float, default=2.0, show_default=True,
+              help="The dump is over after this many seconds without data.")
+@click.option("--wait", "first_wait", type=float,
+              help="Give up when nothing arrives within this many seconds (default: wait until Ctrl-C).")
+@click.option("--device", "device_id", help="Only this device answers handshakes.")
+@click.option("--keep-realtime", is_flag=True, help="Keep clock / active-sensing bytes in the file.")
+@_port_options
+def receive(output: str, quiet: float, first_wait: float | None, device_id: str | None,
+            keep_realtime: bool, **kw: Any) -> None:
+    """Record whatever the device sends from its panel, answering its handshakes (the VZ's
+    bulk open), until the line is quiet."""
+    if quiet <= 0:
+        fail("--quiet must be more than 0 seconds", 2)
+    log: list[str] = []
+    answer = _answerer(device_id, log)
+    opened = _open("receive", kw)
+    notes: list[str] = []
+    recorder = Recorder(quiet=quiet, first_wait=first_wait, answer=answer,
+                        keep_realtime=keep_realtime)
+    recovery = Path(kw["recovery_dir"] or Path(output).parent)
+    if err_console.is_terminal and not kw["as_json"]:
+        err_console.print(f"waiting for a dump on {opened.describe()} (start it on the device; "
+                          "Ctrl-C to stop)", highlight=False)
+    result, error, seconds = _run(recorder, opened, _Bar("receiving"), recovery)
+    summary = _base_summary("receive", opened, None) | {"seconds": round(seconds, 3),
+                                                         "answers": log,
+                                                         "realtime_bytes_left_out": 0 if keep_realtime else recorder.realtime}
+    summary["notes"] = _notes(opened, notes)
+    if error:
+        _report_failure(summary, error, kw["as_json"])
+    path = atomic_write(output, result)
+    summary["file"] = _describe_file(path, result)
+    count = len(summary["file"]["messages"])
+    _finish(summary, kw["as_json"], [f"wrote {path} ({len(result)} bytes, {count} message(s))"] + log)
+
+
+# -- emulate -------------------------------------------------------------------------------------
+class _Panel:
+    """Lets SIGUSR1 press the emulated device's panel "send" button between two steps of the
+    serving loop (never in the middle of one)."""
+
+    def __init__(self, emulator: Any):
+        self.emulator = emulator
+        self.presses = 0
+
+    def start(self, now: float):
+        return self.emulator.start(now)
+
+    def feed(self, data: bytes, now: float):
+        self._press(now)
+        return self.emulator.feed(data, now)
+
+    def tick(self, now: float):
+        self._press(now)
+        return self.emulator.tick(now)
+
+    def _press(self, now: float) -> None:
+        while self.presses:
+            self.presses -= 1
+            self.emulator.now = now
+            self.emulator.panel_dump()
+
+
+@click.command()
+@click.argument("device_id", metavar="DEVICE")
+@click.option("--port", required=True,
+              help="Name of the virtual ports (JACK client NAME with ports in/out; a path makes "
+                   "a pty linked there).")
+@click.option("--backend", "backend_name", default="auto",
+              type=click.Choice(("auto", "jack", "rawmidi", "alsa", "coremidi", "rtmidi-jack")),
+              help="Where to create the ports (default: a pty for a path, else JACK, else ALSA).")
+@click.option("--model", help="Model to emulate.")
+@click.option("--memory", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Load the device's memory from this dump file (repeatable).")
+@click.option("--wire-speed", is_flag=True, help="Answer at 3,125 bytes/s, like a real MIDI cable.")
+@click.option("--fault", "faults", multiple=True,
+              help="Inject a fault: stall:N, drop-handshake:N, corrupt:N, reset:N (repeatable).")
+@click.option("--active-sensing", is_flag=True, help="Send active sensing (FE) every 300 ms.")
+@click.option("--block-delay", type=float, default=0.0, help="Processing time per block, seconds.")
+@click.option("--save-on-exit", type=click.Path(dir_okay=False),
+              help="Write the emulated memory to this file when stopped.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (ready, stopped) on stdout.")
+def emulate(device_id: str, port: str, backend_name: str, model: str | None, memory: tuple[str, ...],
+            wire_speed: bool, faults: tuple[str, ...], active_sensing: bool, block_delay: float,
+            save_on_exit: str | None, as_json: bool) -> None:
+    """Run a virtual DEVICE on virtual ports named by --port until SIGINT/SIGTERM; SIGUSR1
+    starts a dump from its "panel" where the device has one."""
+    dev = _device(device_id)
+    try:
+        fault_spec = Faults.parse(list(faults))
+    except ValueError as exc:
+        fail(str(exc), 2)
+    dumps = []
+    if memory:
+        _, dumps = dumps_by_device(gather(memory).entries, dev.id)
+    options = Options(model=model, memory=dumps or None, faults=fault_spec,
+                      active_sensing=active_sensing, block_delay=block_delay or None)
+    try:
+        emulator = dev.emulator(options)
+    except DeviceError as exc:
+        fail(str(exc))
+    if save_on_exit and not callable(getattr(emulator, "save", None)):
+        fail(f"{dev.id}: this emulator cannot save its memory (--save-on-exit)")
+    rate = WIRE_BYTES_PER_SECOND if wire_speed else 0
+    try:
+        transport, used = open_virtual(port, backend_name=backend_name, rate=rate)
+    except PortError as exc:
+        fail(str(exc))
+    panel = _Panel(emulator)
+    stop = threading.Event()
+    handlers = {signal.SIGINT: lambda s, f: stop.set(), signal.SIGTERM: lambda s, f: stop.set()}
+    if callable(getattr(emulator, "panel_dump", None)):
+        handlers[signal.SIGUSR1] = lambda s, f: setattr(panel, "presses", panel.presses + 1)
+    old = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
+    where = getattr(transport, "path", None) or port
+    ready = {"event": "ready", "device": dev.id, "backend": used, "port": where, "pid": os.getpid(),
+             "split_sysex": transport.can_split_sysex, "wire_speed": wire_speed,
+             "panel": signal.SIGUSR1 in handlers}
+    if as_json:
+        click.echo(json.dumps(ready), nl=True)
+    else:
+        err_console.print(f"emulating {dev.id} on {used} port {where!r} (pid {os.getpid()}); "
+                          "Ctrl-C to stop" + ("; kill -USR1 sends a panel dump" if ready["panel"] else ""),
+                          highlight=False)
+    warn_unused(dev, options)
+    try:
+        engine.serve(panel, transport, stop=stop)
+    finally:
+        transport.close()
+        for sig, h in old.items():
+            signal.signal(sig, h)
+    stopped: dict[str, Any] = {"event": "stopped", "device": dev.id, "log": list(getattr(emulator, "log", []))}
+    if save_on_exit:
+        data = emulator.save()
+        atomic_write(save_on_exit, data)
+        stopped["saved"] = {"path": save_on_exit, "bytes": len(data)}
+    if as_json:
+        click.echo(json.dumps(stopped))
+    elif save_on_exit:
+        err_console.print(f"saved the emulated memory to {save_on_exit} ({len(data)} bytes)")
+
+
+COMMANDS = [ports, request, backup, send, receive, emulate]
