@@ -12,14 +12,21 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import corpus_path
 
 MAKERS = {"cz": "Casio", "vz": "Casio", "rz1": "Casio", "astation": "Novation (Focusrite)"}
 
 
-@pytest.fixture(scope="module")
-def corpus_report():
-    root = corpus_path()
+_REPORTS: dict[Path, tuple] = {}  # one run of the command serves every test
+
+
+@pytest.fixture
+def corpus_report(corpus):
+    if corpus not in _REPORTS:
+        _REPORTS[corpus] = _report(corpus)
+    return _REPORTS[corpus]
+
+
+def _report(root: Path):
     proc = subprocess.run([sys.executable, "-m", "syxkit", "info", "--json", str(root)],
                           capture_output=True, text=True, timeout=120)
     rows = json.loads(proc.stdout)

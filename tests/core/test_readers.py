@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import corpus_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,8 +101,8 @@ def test_host_side_capture_is_one_unterminated_message():
     ("rz1_sample_dump_from_device.bin", 33029, True),
     ("rz1_sample_dump_host_side.bin", 267, False),
 ])
-def test_real_rz1_captures(name, length, terminated):
-    path = corpus_path("rz1", name)
+def test_real_rz1_captures(corpus, name, length, terminated):
+    path = corpus / "rz1" / name
     (src,) = read_paths([path])
     (msg,) = src.messages
     assert (len(msg.original), msg.terminated, msg.offset) == (length, terminated, 0)
