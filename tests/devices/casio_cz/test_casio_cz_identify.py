@@ -232,6 +232,11 @@ def test_name_outside_cz1_charset():
     p = _problem(dump)
     assert "name character 1" in p.text and p.offset == 7 + 256
     assert dump.payload == payload  # the tone is still usable
+    from czhelp import DEVICE
+    params = DEVICE.decode(dump)
+    assert params["raw"] == payload.hex()
+    obj = {"kind": "tone", "channel": 1, "program": 0, "name": dump.name, "params": params}
+    assert DEVICE.encode(obj) == M.tone_message(payload, 1, 0x00)
 
 
 def test_builders_refuse_bad_arguments():

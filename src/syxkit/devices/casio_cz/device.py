@@ -39,7 +39,8 @@ class CasioCZ(Device):
 
     # -- decode / encode ---------------------------------------------------------------------
     def decode(self, dump: Dump) -> dict[str, Any]:
-        if dump.problems or dump.message is None or (dump.kind in _OBJECTS and dump.payload is None):
+        usable = dump.payload is not None if dump.kind in _OBJECTS else not dump.problems
+        if dump.message is None or not usable:
             # Not understood well enough to rebuild from fields: keep the bytes themselves.
             original = dump.message.original if dump.message is not None else b""
             return {"message": original.hex(), "problems": [str(p) for p in dump.problems]}
