@@ -262,6 +262,30 @@ class KStation(Device):
             raise DeviceError(f"{DEVICE_ID}: a bank needs every program; missing {text}. "
                               "Add them, or give --fill-from FILE (or --pad-with DUMP)")
 
+    # --- live transfers (sans-I/O protocols and the emulator; see protocol.py) ---------------
+
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """``current``, ``program:B:P``, ``pair:B:P``, ``global``, ``bank:B`` (without B the
+        selected bank answers: ``program:P``, ``pair:P``)."""
+        from syxkit.devices.novation_kstation import protocol
+
+        return protocol.request_protocol(what, options)
+
+    def backup_protocol(self, options: Options) -> Any:
+        from syxkit.devices.novation_kstation import protocol
+
+        return protocol.backup_protocol(options)
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        from syxkit.devices.novation_kstation import protocol
+
+        return protocol.send_protocol(data, options)
+
+    def emulator(self, options: Options) -> Any:
+        from syxkit.devices.novation_kstation.emulator import KStationEmulator
+
+        return KStationEmulator.from_options(options)
+
     # --- device commands -----------------------------------------------------------------------
 
     def cli_commands(self) -> list[Any]:
