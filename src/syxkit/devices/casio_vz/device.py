@@ -7,7 +7,9 @@ from typing import Any
 
 from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.casio_vz import emulator as vz_emulator
 from syxkit.devices.casio_vz import messages as msg
+from syxkit.devices.casio_vz import protocol as vz_protocol
 from syxkit.devices.casio_vz.dosfiles import RecordMessage, extension_note, read_dos_file
 from syxkit.devices.casio_vz.identify import identify as identify_message
 from syxkit.devices.casio_vz.sounds import (
@@ -323,3 +325,24 @@ class CasioVZ(Device):
             raise DeviceError("nothing to split: no voice, op-mem or bulk dump in the input")
         return outputs
 
+    # -- live transfers: the bulk handshake (protocol.py) and the emulated VZ (emulator.py) ------
+
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """The VZ answers no dump request: refused, naming what works instead."""
+        raise vz_protocol.request_refusal(what)
+
+    def backup_protocol(self, options: Options) -> Any:
+        """Wait (``open_wait``, default 300 s) for a dump the user starts with SAVE -> MIDI,
+        answer its open with OK, check it, and return the bulk file."""
+        return vz_protocol.receive_protocol(options)
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        """A bulk dump with its handshake, or single messages, in packets (``packet_size``,
+        ``packet_gap``); ``timeout`` is the wait for OK; ``form="paced"`` never listens."""
+        return vz_protocol.send_protocol(data, options)
+
+    def answer(self, message: bytes) -> bytes | None:
+        return vz_protocol.answer(message)
+
+    def emulator(self, options: Options) -> Any:
+        return vz_emulator.from_options(options)
