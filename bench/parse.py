@@ -136,12 +136,12 @@ def mido_read_syx(path: str) -> int:
 
 
 def measure(size_mb: float, slice_mb: float = 5.0, repeat: int = 3) -> dict[str, float]:
-    size = int(size_mb * 1024 * 1024)
+    size = int(size_mb * 1e6)
     t0 = time.perf_counter()
     data = build_corpus(size)
     build_s = time.perf_counter() - t0
     mb = len(data) / 1e6
-    piece = data[: min(len(data), int(slice_mb * 1024 * 1024))]
+    piece = data[: min(len(data), int(slice_mb * 1e6))]
     piece_mb = len(piece) / 1e6
 
     syx_s, framed = _best(lambda: frame(data), repeat)
@@ -199,7 +199,7 @@ def print_table(f: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mb", type=float, default=100.0, help="corpus size (default 100)")
+    ap.add_argument("--size-mb", type=float, default=100.0, help="corpus size in MB of 10^6 bytes (default 100)")
     ap.add_argument("--slice-mb", type=float, default=5.0, help="slice given to mido (default 5)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fast framers; best counts")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
