@@ -231,6 +231,50 @@ def test_each_fault_completes_right_or_fails_clearly(rate, fault):
     assert r.ok == expect_ok
 
 
+def _request_pair(device):
+    return DEV.request_protocol("pair:2:40", Options(timeout=0.5))
+
+
+def _request_current(device):
+    return DEV.request_protocol("current", Options(timeout=0.5))
+
+
+def _send_verified(device):
+    data = m.pair_dump("K-Station", 3, 8, init_block(), init_block(), control=1)
+    return DEV.send_protocol(data, Options(verify=True, timeout=0.5))
+
+
+def _expected(name, device):
+    if name == "_request_pair":
+        return m.pair_dump("K-Station", 2, 40, *device.banks[2][40:42], control=1)
+    if name == "_request_current":
+        return m.current_sound("K-Station", device.current)
+    return None
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("make", [_request_pair, _request_current, _send_verified])
+@pytest.mark.parametrize("fault", ["stall:100", "drop-handshake:0", "corrupt:0", "corrupt:6",
+                                   "corrupt:11", "reset:100", "none"])
+def test_every_protocol_under_every_fault(rate, make, fault):
+    faults = Faults.parse([] if fault == "none" else [fault])
+    device = emu(faults=faults, active_sensing=True)
+    r = simulate(make(device), device, rate=rate)
+    if r.ok:
+        want = _expected(make.__name__, device)
+        if want is not None:
+            assert combined(r.result) == want
+        else:
+            assert r.result["verified"] and device.program(3, 8) == init_block()
+    else:
+        text = str(r.error)
+        assert text.startswith("novation-kstation: ") and "waiting for the" in text
+        assert "timed out (2 request(s) sent, 0.5 s each)" in text
+        assert "documents only" not in text  # the device did answer, then stalled
+        assert r.seconds <= 1.0 + 0.2
+    assert r.ok == (fault != "stall:100")
+
+
 @pytest.mark.parametrize("rate", RATES)
 def test_damaged_data_byte_needs_verify(rate):
     # No checksum: a flipped bit inside a block is still a valid block. One read cannot see it.

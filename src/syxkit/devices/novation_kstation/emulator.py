@@ -22,6 +22,7 @@ place in a panel dump is undocumented).
 
 from __future__ import annotations
 
+import functools
 import random
 
 from syxkit.core.framing import frame
@@ -52,7 +53,12 @@ def generated_block(model: Model, bank: int, program: int) -> bytes:
     """A valid program of its own for every slot: each table field at a value its bits and
     documented range allow (enums at a named value), chosen by a generator seeded with the
     slot, so a program filed at the wrong place shows."""
-    rng = random.Random(f"{model.name}/{bank}/{program}")
+    return _generated(model.name, bank, program)
+
+
+@functools.lru_cache(maxsize=4096)  # the same every time; tests build many emulators
+def _generated(model_name: str, bank: int, program: int) -> bytes:
+    rng = random.Random(f"{model_name}/{bank}/{program}")
     block = bytearray(BLOCK)
     for f in PROGRAM_FIELDS:
         lo, hi = f.range or (0, (1 << f.width) - 1)

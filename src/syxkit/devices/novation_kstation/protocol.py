@@ -54,7 +54,10 @@ from syxkit.devices.novation_kstation.table import (
     HEADER_LEN,
     KIND_BY_NAME,
     MODELS,
+    POS_BANK,
     POS_CONTROL,
+    POS_SYSEX_CHANNEL,
+    POS_VV,
     SYSEX_CHANNEL_ALL,
     Kind,
     Model,
@@ -202,6 +205,13 @@ def check_answer(ask: Ask, model: Model, data: bytes) -> tuple[Dump | None, str]
     if dump.problems:
         p = dump.problems[0]
         return None, f"a damaged {dump.kind} (byte {p.offset}: {p.text})"
+    # What the device transmits as fixed values (7F, and 0 for C, B, P of an unstored kind)
+    # is checked too: with no checksum, these are the only bytes a damaged header shows in.
+    if data[POS_SYSEX_CHANNEL] != SYSEX_CHANNEL_ALL:
+        return None, (f"a {dump.kind} with SysEx channel byte {data[POS_SYSEX_CHANNEL]:02X} "
+                      "(the device transmits 7F)")
+    if not ask.reply.addressed and any(data[POS_CONTROL:POS_VV] + data[POS_BANK:HEADER_LEN]):
+        return None, f"a {dump.kind} with C, B or P not 0 (the device transmits 0)"
     if ask.program is not None and dump.program != ask.program or (
             ask.bank is not None and dump.bank != ask.bank):
         return None, f"the {dump.slot} instead of the {ask.label}"
@@ -255,7 +265,7 @@ class Fetch(Peer):
         self.tries = 0  # requests sent for the current read
         self.reads: list[bytes] = []  # verify: checked reads of the current object
         self.state = "idle"
-        self.answered = 0  # asks answered, ever (the K-Station hint needs to know)
+        self.heard = False  # any SysEx came back, ever (the K-Station hint needs to know)
         self.retried = 0
         self.ignored: list[str] = []  # messages that came but were not the answer
         self.bytes_total = sum(a.reply_size for a in asks)
@@ -279,12 +289,15 @@ class Fetch(Peer):
         data = strip_realtime(data)
         if not data:
             return  # active sensing says the device lives, not that it answers
-        for fr in self.reader.feed(data):
+        frames = self.reader.feed(data)
+        for fr in frames:
             if self.done:
                 return
             self._frame(fr)
-        if self.state == "waiting" and not self.done:
-            # The answer is coming: the time-out counts from its latest byte.
+        self.heard = self.heard or bool(frames) or self.reader.inside
+        if self.state == "waiting" and not self.done and (frames or self.reader.inside):
+            # An answer is coming: the time-out counts from its latest byte. (Notes played on
+            # the keyboard meanwhile are no sign of an answer and extend nothing.)
             self.wait(self.timeout, self._waiting_for)
 
     def _frame(self, fr: Frame) -> None:
@@ -300,7 +313,6 @@ class Fetch(Peer):
         if dump is None:
             self._ignore(why)
             return
-        self.answered += 1
         if self.verify:
             agreed = fr.data in self.reads
             self.reads.append(fr.data)
@@ -353,7 +365,7 @@ class Fetch(Peer):
         reason = f"timed out ({self.tries} request(s) sent, {self.timeout:g} s each)"
         if self.ignored:
             reason += f"; {len(self.ignored)} other message(s) came, the last: {self.ignored[-1]}"
-        if (self.model.name == "K-Station" and self.answered == 0
+        if (self.model.name == "K-Station" and not self.heard
                 and ask.reply.name != "current-sound"):
             reason += ("; the K-Station manual documents only the current-sound request: if "
                        "this one is ignored, start an all-banks dump from the panel and record "
