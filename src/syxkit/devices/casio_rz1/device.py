@@ -273,6 +273,43 @@ class CasioRZ1(Device):
         image = samples.image_from_sounds(synth.drum_kit(), link=0)
         return build.loadable(image, channel=1)
 
+    # --- live transfers (protocol.py, emulator.py; imported here so identify stays light) ---
+
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """``sample-ram`` or ``rhythm-ram``: one 7n 31 per 7n 32 (form ``paced``: one per
+        second, the manual way)."""
+        from syxkit.devices.casio_rz1 import protocol
+
+        return protocol.request_protocol(what, options)
+
+    def backup_protocol(self, options: Options) -> Any:
+        """Sample RAM, then rhythm RAM."""
+        from syxkit.devices.casio_rz1 import protocol
+
+        return protocol.backup_protocol(options)
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        """Every complete dump in ``data`` (loadable, or as captured) block by block."""
+        from syxkit.devices.casio_rz1 import protocol
+
+        return protocol.send_protocol(data, options)
+
+    def emulator(self, options: Options) -> Any:
+        from syxkit.devices.casio_rz1.emulator import RZ1Emulator, memory_from_dumps
+        from syxkit.emulators.base import EmulatorOptions, Faults
+
+        model = options.get("model")
+        if model is not None and str(model).upper().replace(" ", "") not in ("RZ-1", "RZ1"):
+            raise DeviceError(f"model {model!r}: this driver emulates the {t.MODEL} only")
+        faults = options.get("faults") or Faults()
+        if isinstance(faults, (list, tuple)):
+            faults = Faults.parse(list(faults))
+        emu_options = EmulatorOptions(active_sensing=bool(options.get("active_sensing")),
+                                      block_delay=float(options.get("block_delay") or 0.0),
+                                      faults=faults)
+        return RZ1Emulator(emu_options, memory=memory_from_dumps(options.get("memory") or []),
+                           channel=options.get("channel") or 1)
+
     def cli_commands(self) -> list[Any]:
         from syxkit.devices.casio_rz1.cli import rz1
 
