@@ -271,17 +271,20 @@ class YamahaDTXtreme2(Device):
         """Fetch one object. WHAT: ``system``, ``kit:N``, ``kit:edit``, ``chain:N``,
         ``chain:edit``, ``song:N``, ``stack:N`` with N the wire number (from 0, as --program),
         or ``kit:panel:N`` with the panel's number (from 1). Options: ``device_number`` (or
-        ``channel``; default 1), ``timeout`` (seconds of silence allowed, default 2)."""
+        ``channel``; default 1), ``timeout`` (seconds of silence allowed, default 2),
+        ``retries`` (a damaged answer is asked for again this many times, default 1)."""
         from syxkit.devices.yamaha_dtx import protocol as p
 
         device_number, timeout = self._live_options(options)
         item = p.parse_what(what, device_number)
-        return p.DtxFetch([item], device_number=device_number, timeout=timeout)
+        return p.DtxFetch([item], device_number=device_number, timeout=timeout,
+                          retries=self._retries(options))
 
     def backup_protocol(self, options: Options) -> Any:
         """System, every user kit, chain, song and stack. Options: ``device_number``/``channel``,
         ``timeout``, ``no_reply_timeout`` (default 0.5 s: an object silent that long is "no
-        reply"; ``retries``, default 1, asks once more first), ``user_kits``, ``chains``,
+        reply"; ``retries``, default 1, asks once more first, and again after a damaged
+        answer), ``user_kits``, ``chains``,
         ``songs``, ``stacks`` (defaults 50/32/32/16; only the 16 stacks are in the Data List),
         ``fixed_pause`` (seconds: the fixed-pause variant simple editors use, for comparisons).
         The result is a list of Output (one per object answered) with ``no_reply`` listing
@@ -295,12 +298,9 @@ class YamahaDTXtreme2(Device):
         if fixed is not None:
             return p.DtxFixedPauseBackup(items, device_number=device_number,
                                          pause=p.seconds_option(options, "fixed_pause", 1.0))
-        retries = options.get("retries", p.DEFAULT_RETRIES)
-        if not isinstance(retries, int) or retries < 0:
-            raise DeviceError(f"{self.id}: retries must be 0 or more, got {retries!r}")
         return p.DtxFetch(items, device_number=device_number, timeout=timeout,
                           no_reply=p.seconds_option(options, "no_reply_timeout", p.DEFAULT_NO_REPLY),
-                          layout=layout, retries=retries)
+                          layout=layout, retries=self._retries(options))
 
     def send_protocol(self, data: bytes, options: Options) -> Any:
         """Send the dumps in ``data`` paced: ``packet_gap`` seconds (default 0.1) after each
@@ -368,6 +368,14 @@ class YamahaDTXtreme2(Device):
         p.check_model(options.get("model"))
         options.get("form")  # no handshake: faithful, embedded and paced are the same exchange
         return p.device_number_option(options), p.seconds_option(options, "timeout", p.DEFAULT_TIMEOUT)
+
+    def _retries(self, options: Options) -> int:
+        from syxkit.devices.yamaha_dtx.protocol import DEFAULT_RETRIES
+
+        retries = options.get("retries", DEFAULT_RETRIES)
+        if not isinstance(retries, int) or retries < 0:
+            raise DeviceError(f"{self.id}: retries must be 0 or more, got {retries!r}")
+        return retries
 
     def _layout(self, options: Options) -> Any:
         from syxkit.devices.yamaha_dtx.protocol import Layout

@@ -105,6 +105,8 @@ class DtxEmulator(Emulator):
         self.reader = SysexReader()
         self.song_in: dict[int, list[bytes]] = {}  # song packets received, by song number
         self.received_dumps = 0
+        self.busy_until = 0.0  # when the MIDI out is free again
+        self.generation = 0  # counts resets, so output planned before one is dropped
 
     # -- memory ------------------------------------------------------------------------------
     def load(self, dumps: list[Dump]) -> None:
@@ -153,6 +155,8 @@ class DtxEmulator(Emulator):
 
     # -- the device side ---------------------------------------------------------------------
     def reset(self) -> None:
+        self.generation += 1
+        self.busy_until = 0.0
         self.reader = SysexReader()
         self.song_in.clear()
 
@@ -191,23 +195,30 @@ class DtxEmulator(Emulator):
     def transmit(self, messages: list[bytes]) -> None:
         """Send ``messages`` as the module's MIDI out does: ``block_delay`` before each message,
         then its bytes at ``rate`` in pieces of ``chunk`` (so a host sees a long song arrive
-        bit by bit, as on a cable, not in one lump when its last byte has crossed)."""
-        t = 0.0
+        bit by bit, as on a cable, not in one lump when its last byte has crossed). An answer
+        asked for while another is still going out follows it (the MIDI out is one line)."""
+        t = max(0.0, self.busy_until - self.now)
+        generation = self.generation
         for msg in messages:
             t += self.options.block_delay
-            if self.rate is None:
-                self._send_at(t, msg)
-                continue
-            for k in range(0, len(msg), self.chunk):
-                piece = msg[k:k + self.chunk]
-                self._send_at(t, piece)
-                t += len(piece) / self.rate
+            pieces = [msg] if self.rate is None else [msg[k:k + self.chunk]
+                                                      for k in range(0, len(msg), self.chunk)]
+            for piece in pieces:
+                self._send_at(t, piece, generation)
+                if self.generation != generation:
+                    return  # a reset struck while sending: the rest is forgotten
+                t += len(piece) / self.rate if self.rate else 0.0
+        self.busy_until = self.now + t
 
-    def _send_at(self, t: float, data: bytes) -> None:
+    def _send_at(self, t: float, data: bytes, generation: int) -> None:
+        def go() -> None:
+            if self.generation == generation:  # output planned before a reset is not sent
+                self.send(data)
+
         if t <= 0:
-            self.send(data)
+            go()
         else:
-            self.after(t, lambda: self.send(data))
+            self.after(t, go)
 
     def _bulk(self, msg: bytes) -> None:
         if (msg[3] & 0x0F) + 1 != self.device_number:

@@ -68,7 +68,9 @@ DEFAULT_TIMEOUT = 2.0  # the longest silence allowed before/inside an answer (se
 DEFAULT_NO_REPLY = 0.5  # backup: an object whose answer has not started by then is "no reply"
 DEFAULT_PACKET_GAP = 0.1  # send: pause after each message has crossed the cable
 DEFAULT_PROBE_AFTER = 4  # backup: silences in a row before checking the module is still there
-DEFAULT_RETRIES = 1  # backup: a silent object is asked for once more before "no reply"
+DEFAULT_RETRIES = 1  # backup: a silent or damaged object is asked for once more
+DRAIN_QUIET = 0.5  # after a damaged answer: silence that says the module has finished sending it
+DRAIN_LIMIT = 60.0  # ... and the longest it may go on before the transfer fails
 DEFAULT_FIXED_PAUSE = 1.0  # the fixed-pause backup (what simple editors do): seconds per request
 
 STACKS = type_for_kind("stack").max_number + 1  # "user stack 1-16": the Data List states it
@@ -311,6 +313,11 @@ class DtxFetch(Peer):
         super().__init__()
         self.retries = retries
         self.attempt = 0
+        self.retried: list[str] = []  # what was asked again after a damaged answer, and why
+        self.draining = False
+        self.drain_until = 0.0
+        self.broken = False
+        self.heard = False
         if not items:
             raise DeviceError(f"{DEVICE_ID}: nothing to request")
         self.items = items
@@ -338,6 +345,8 @@ class DtxFetch(Peer):
         self.index += 1
         self.packets = []
         self.attempt = 0
+        self.broken = False
+        self.heard = False  # some byte of an answer to this item has arrived
         if self.index >= len(self.items):
             if self.silent_run:
                 self._probe()
@@ -357,6 +366,7 @@ class DtxFetch(Peer):
         """Ask for the system again: proves the silences before were the module's own."""
         self.probing = True
         self.packets = []
+        self.heard = False
         self.item = make_item("system", None, self.device_number)
         self.send(self.item.request)
         self.wait(self.timeout, "the system dump (liveness check after no reply for "
@@ -372,20 +382,40 @@ class DtxFetch(Peer):
         return f"{item.label} ({item.otype.code.decode()} bulk dump)"
 
     def on_timeout(self, now: float) -> None:
+        if self.draining:  # the damaged answer has ended: ask again
+            self.draining = False
+            self.reader = SysexReader()
+            self.packets = []
+            self.heard = False
+            self.send(self.item.request)
+            self.wait(self.timeout, f"the {self._what()} (asked again after a damaged or "
+                                    "broken-off answer)", step=self._label_step())
+            return
         if self.probing:
             self.fail(self._waiting_for, reason="the module stopped answering (no reply to "
                                                 "the liveness check either)")
             return
-        if not self.packets and not self.reader.inside and self._may_be_silent():
+        unanswered = not self.heard
+        if unanswered and self.attempt < self.retries:
+            # One silence may be a lost request or a module busy for a moment: ask once more.
+            self.attempt += 1
+            self.send(self.item.request)
+            wait = self.no_reply_timeout if self._may_be_silent() else self.timeout
+            self.wait(wait, f"the {self._what()} (request repeated after no reply)",
+                      step=self._label_step())
+            return
+        if not unanswered and self.attempt < self.retries:
+            # The answer stopped half-way (a module reset, a cable pulled and put back): the
+            # line is quiet now, so ask for the whole object again.
+            self.attempt += 1
+            self.broken = True  # it had begun to answer: silence now is not "no reply"
+            self.retried.append(f"{self.item.label}: the answer stopped after "
+                                f"{len(self.packets)} packet(s) and {len(self.reader.buf)} byte(s)")
+            self.draining = True
+            self.on_timeout(now)
+            return
+        if unanswered and self._may_be_silent() and not self.broken:
             label = self.item.label
-            if self.attempt < self.retries:
-                # Kits, chains and stacks always exist and a song may hold data: one silence
-                # may be a lost request or a module busy for a moment, so ask once more.
-                self.attempt += 1
-                self.send(self.item.request)
-                self.wait(self.no_reply_timeout, f"the {self._what()} (request repeated after "
-                                                 "no reply)", step=self._label_step())
-                return
             self.silent.append(label)
             self.silent_run.append(label)
             self.emit(self._progress(f"{label}: no reply"))
@@ -395,11 +425,28 @@ class DtxFetch(Peer):
                 self._next()
             return
         hint = ""
-        if not self.packets and not self.reader.inside and self.data_bytes == 0:
+        if self.broken:
+            hint = f" (asked again after: {self.retried[-1]})"
+        elif unanswered and self.data_bytes == 0:
             hint = (f" (no answer at all: is the module on, connected both ways and set to device "
                     f"number {self.device_number}?")
             hint += " An empty song is not sent.)" if self.item.is_song else ")"
         self.fail(self._waiting_for, reason="timed out" + hint)
+
+    def _damaged(self, expected: str, reason: str) -> None:
+        """A damaged or unexpected answer: with retries left, wait until the module has finished
+        sending it (``DRAIN_QUIET`` of silence, at most ``DRAIN_LIMIT``) and ask again; else fail."""
+        if self.attempt >= self.retries or self.probing:
+            self.fail(expected, reason=reason)
+            return
+        self.attempt += 1
+        self.broken = True
+        self.retried.append(f"{self.item.label}: {reason}")
+        self.draining = True
+        self.drain_until = self.now + DRAIN_LIMIT
+        self.reader = SysexReader()
+        self.packets = []
+        self.wait(DRAIN_QUIET, f"the end of the damaged {self._what()}", step=self._label_step())
 
     # -- bytes in ----------------------------------------------------------------------------
     def on_bytes(self, data: bytes, now: float) -> None:
@@ -407,18 +454,31 @@ class DtxFetch(Peer):
         if not data:
             return  # active sensing moves no deadline
         self.data_bytes += len(data)
+        if self.draining:
+            if self.now >= self.drain_until:
+                self.fail(f"the end of the damaged {self._what()}",
+                          reason=f"the module kept sending for {DRAIN_LIMIT:g} s")
+            else:
+                self.wait(DRAIN_QUIET, self._waiting_for)
+            return
+        self.heard = True
+        lost_start = False
         for kind, value, offset in self.reader.feed(data):
             if kind == "message":
                 self._message(value, offset)
             elif kind == "cut":
-                self.fail(self._waiting_for, reason=f"a damaged message: {value}")
+                self._damaged(self._waiting_for, f"a damaged message: {value}")
             elif str(value).startswith("F7 without F0"):
-                self.fail(self._waiting_for, reason=f"a damaged message at stream offset "
-                                                    f"{offset}: {value}")
+                self._damaged(self._waiting_for, f"a damaged message at stream offset "
+                                                 f"{offset}: {value}")
+            elif kind == "stray" and max(data, default=0) < 0x80:
+                lost_start = True
             # other bytes outside SysEx (notes from the pads, clock) are not ours: ignored
-            if self.done:
+            if self.done or self.draining:
                 return
-        if self.reader.inside:  # an answer is under way: silence is measured from its last byte
+        if self.reader.inside or lost_start:
+            # An answer is under way (or one whose F0 was lost: data bytes with no status byte
+            # among them): silence is measured from its last byte.
             self.wait(self.timeout, f"the rest of the {self._what()} (F7)")
         self.emit(self._progress(self.item.label))
 
@@ -427,23 +487,23 @@ class DtxFetch(Peer):
         dump = identify(Message(msg, offset=offset))
         got = f"{len(msg)}-byte message {hexdump(msg, 18)}"
         if dump is None or dump.kind.endswith("request") or dump.kind == "unknown":
-            self.fail(self._waiting_for, reason=f"unexpected {got} at stream offset {offset}")
+            self._damaged(self._waiting_for, f"unexpected {got} at stream offset {offset}")
             return
         if dump.kind != item.otype.kind or dump.program != item.number:
             late = ""
             if self.silent and dump.slot in self.silent:
                 late = (f"; {dump.slot} answered after its no-reply time-out "
                         f"({self.no_reply_timeout:g} s): raise no_reply_timeout")
-            self.fail(self._waiting_for, reason=f"the module sent {dump.slot or dump.kind} "
+            self._damaged(self._waiting_for, f"the module sent {dump.slot or dump.kind} "
                                                 f"({got}) at stream offset {offset}{late}")
             return
         if dump.details.get("device_number") != self.device_number:
-            self.fail(self._waiting_for, reason=f"the answer carries device number "
+            self._damaged(self._waiting_for, f"the answer carries device number "
                                                 f"{dump.details.get('device_number')}, the request "
                                                 f"device number {self.device_number}")
             return
         if dump.problems:
-            self.fail(self._waiting_for, reason=f"a damaged {item.label} message: {dump.problems[0]} "
+            self._damaged(self._waiting_for, f"a damaged {item.label} message: {dump.problems[0]} "
                                                 f"(stream offset {offset})")
             return
         if item.is_song:
@@ -462,16 +522,16 @@ class DtxFetch(Peer):
             expected = {SINGLE_PACKET, 1}
             expected_text = "00 00 (a one-message song) or 00 01 (the first of several)"
         if index not in expected:
-            self.fail(f"{self.item.label} packet {expected_text}",
-                      reason=f"packet {hex14(index)} arrived ({len(self.packets)} packet(s) so far)")
+            self._damaged(f"{self.item.label} packet {expected_text}",
+                          f"packet {hex14(index)} arrived ({len(self.packets)} packet(s) so far)")
             return
         self.packets.append(msg)
         self.last_index = index
         if index in (SINGLE_PACKET, LAST_PACKET):
             song = join_song_messages(self.packets)
             if not song.complete:  # a sequence fault the order check above did not catch
-                self.fail(f"the packets of {self.item.label}",
-                          reason="; ".join(str(p) for p in song.problems[:2]))
+                self._damaged(f"the packets of {self.item.label}",
+                              "; ".join(str(p) for p in song.problems[:2]))
                 return
             self._complete(song.packets)
         else:
@@ -499,10 +559,13 @@ class DtxFetch(Peer):
 
     def _finish(self) -> None:
         self.emit(self._progress("done"))
+        notes = [f"asked again after a damaged answer: {r}" for r in self.retried]
         if self.no_reply_timeout is None:
+            if notes:
+                last = self.outputs[-1]
+                self.outputs[-1] = Output(last.name, last.data, [*last.notes, *notes])
             self.finish(list(self.outputs))
             return
-        notes = []
         if self.silent:
             notes.append(f"no reply (nothing stored there, or past the module's last object) for "
                          f"{compact_labels(self.silent)}")
