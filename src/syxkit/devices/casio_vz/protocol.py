@@ -221,10 +221,11 @@ class BulkReceive(Peer):
         if message[3] != FORMAT_VZ1 or content not in BULK_LAYOUTS:
             # Refuse at once so the VZ stops, instead of taking data nobody can check.
             self.send(msg.bulk_error(channel))
+            offer = "a VZ-8M total dump" if content not in BULK_LAYOUTS else "VZ-8M-format data"
             self.fail("voices, op-mems or voices+op-mems",
-                      reason="the VZ offers a VZ-8M total dump, whose layout is not documented, so "
-                             "it cannot be checked; choose VOICE, OP-MEM or VC+OP on the VZ, or "
-                             "record it raw with `syxkit receive`")
+                      reason=f"the VZ offers {offer}, whose layout is not documented, so it cannot "
+                             "be checked; choose VOICE, OP-MEM or VC+OP on the VZ, or record it "
+                             "raw with `syxkit receive`")
             return
         self.open_message = message
         self.content = content
@@ -281,6 +282,10 @@ class BulkReceive(Peer):
             self.fail(f"a bulk data message of {sizes} bytes",
                       reason=f"the data message has {len(message):,} bytes")
             return False
+        if self.open_message is not None and _channel_of(message) != _channel_of(self.open_message):
+            self.fail(f"the data on channel {_channel_of(self.open_message)}, as the open",
+                      reason=f"the data came on channel {_channel_of(message)}")
+            return False
         if self.content is not None and content != self.content:
             self.fail(f"the {self.content} the open announced",
                       reason=f"the data holds {content}")
@@ -299,7 +304,7 @@ class BulkReceive(Peer):
         return True
 
     def _after_data(self, message: bytes) -> None:
-        if _is_vz(message, Tag.BULK_CLOSE):
+        if message == msg.bulk_close(_channel_of(self.data_message) or 1):
             self._done(message)
         elif message:
             self.ignored.append(message[:8].hex(" "))
