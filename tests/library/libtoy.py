@@ -15,6 +15,8 @@ Foreign file: b"TOYDOS" + records of name[8] data[16].
 
 from __future__ import annotations
 
+import hashlib
+
 from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 
@@ -45,8 +47,9 @@ def request(program: int = 0, channel: int = 1) -> bytes:
 
 
 def data_bytes(seed: int) -> bytes:
-    """16 distinct-looking 7-bit bytes for a seed (data[15] left 0: the ignored byte)."""
-    return bytes(((seed * 37 + i * 11) ^ (seed >> (i % 7))) & 0x7F for i in range(15)) + b"\x00"
+    """16 7-bit bytes, different for every seed (data[15] left 0: the ignored byte)."""
+    digest = hashlib.sha256(seed.to_bytes(8, "big", signed=True)).digest()
+    return bytes(b & 0x7F for b in digest[:15]) + b"\x00"
 
 
 class ToyDevice(Device):

@@ -48,9 +48,10 @@ def test_bulk_gives_parts_with_standalone_messages(lib, tmp_path):
         (src,) = p.sources
         assert (src.offset, src.part, src.channel) == (0, i, 3)
         # The part's own message as the driver's split() builds it.
-        assert lib.blob(p.message_sha) == voice(voices[i][1], voices[i][0], i, 3)
+        assert lib.message(p.message_id) == voice(voices[i][1], voices[i][0], i, 3)
     # The whole bulk message is stored once, shared by every source.
-    assert lib.conn.execute("SELECT COUNT(DISTINCT message_sha) FROM sources").fetchone()[0] == 1
+    assert lib.conn.execute("SELECT COUNT(DISTINCT message_id) FROM sources").fetchone()[0] == 1
+    assert lib.message(patches[0].sources[0].message_id) == (tmp_path / "bulk.syx").read_bytes()
 
 
 def test_same_sound_in_two_forms_is_one_patch_with_two_sources(lib, tmp_path):
@@ -80,14 +81,14 @@ def test_second_import_adds_nothing(lib, tmp_path):
     first = import_paths(lib, [tmp_path])
     assert (first.new, first.duplicates) == (3, 1)
     counts = [lib.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-              for t in ("patches", "sources", "files", "blobs")]
+              for t in ("patches", "sources", "files", "messages")]
     second = import_paths(lib, [tmp_path])
     assert (second.new, second.duplicates) == (0, 4)
     assert all(f.status == "unchanged" for f in second.files)
     rescan = import_paths(lib, [tmp_path], rescan=True)
     assert (rescan.new, rescan.duplicates) == (0, 4)
     assert counts == [lib.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                      for t in ("patches", "sources", "files", "blobs")]
+                      for t in ("patches", "sources", "files", "messages")]
 
 
 def test_a_copy_elsewhere_adds_a_source_not_a_patch(lib, tmp_path):
@@ -156,7 +157,8 @@ def test_zip_members_and_foreign_files(lib, tmp_path):
     old = by_name["OLD B"].sources[0]
     assert old.form == "foreign:toy-lib" and old.offset == 6 + 24
     # The record's own bytes are kept verbatim beside the synthesised message.
-    assert lib.blob(old.raw_sha) == records[24:]
+    assert lib.original(old.message_id) == records[24:]
+    assert lib.message(old.message_id)[5:-1] == records[24:]
     zip_report = next(f for f in report.files if f.path.endswith("pack.zip"))
     assert any("readme.txt" in p for p in zip_report.problems)
     assert import_paths(lib, [tmp_path]).new == 0
@@ -188,3 +190,29 @@ def test_progress_is_reported_per_file(lib, tmp_path):
     seen = []
     import_paths(lib, [tmp_path], progress=lambda done, total, path: seen.append((done, total)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_standalone_messages_found_even_when_split_reorders(lib, tmp_path, toy, monkeypatch):
+    voices = [(f"V{i}", data_bytes(200 + i)) for i in range(6)]
+    (tmp_path / "bulk.syx").write_bytes(bulk(voices))
+    original_split = type(toy).split
+    monkeypatch.setattr(toy, "split", lambda dumps, options: original_split(toy, dumps, options)[::-1])
+    import_paths(lib, [tmp_path])
+    for i, p in enumerate(find(lib, Query())):
+        assert lib.message(p.message_id) == voice(voices[i][1], voices[i][0], i)
+
+
+def test_bulk_without_split_keeps_parts_with_their_bulk(lib, tmp_path, toy, monkeypatch):
+    from syxkit.devices.base import Unsupported
+
+    def no_split(dumps, options):
+        raise Unsupported("toy-lib: split is not supported")
+
+    monkeypatch.setattr(toy, "split", no_split)
+    (tmp_path / "bulk.syx").write_bytes(bulk([("A", data_bytes(1)), ("B", data_bytes(2))]))
+    report = import_paths(lib, [tmp_path])
+    assert report.new == 2 and len(report.files[0].notes) == 2 and not report.files[0].problems
+    from syxkit.library import patch_dump
+
+    (a, b) = find(lib, Query())
+    assert a.message_id is None and patch_dump(lib, b).name.strip() == "B"

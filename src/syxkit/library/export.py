@@ -115,14 +115,13 @@ def export_patches(lib: Library, patches: list[Patch], target: str | Path, *,
     if original:
         if options is not None:
             raise LibraryError("--original writes the bytes as found; it cannot re-address them")
-        seen: set[bytes] = set()
+        seen: set[int] = set()
         for p in patches:
-            src = p.sources[0]
-            sha = src.raw_sha or src.message_sha
-            if sha in seen:
+            message_id = p.sources[0].message_id
+            if message_id in seen:
                 continue
-            seen.add(sha)
-            items.append((p.name, lib.blob(sha) or b""))
+            seen.add(message_id)
+            items.append((p.name, lib.original(message_id) or b""))
     else:
         for p in patches:
             items.append((p.name, export_message(lib, p, options, result.notes)))

@@ -27,7 +27,7 @@ from syxkit.core.manufacturers import manufacturer_name
 from syxkit.core.message import Message
 from syxkit.core.readers import MAX_FILE_BYTES, ForeignReader, SourceFile, iter_files, read_bytes
 from syxkit.devices import registry
-from syxkit.devices.base import Device, Dump, Options
+from syxkit.devices.base import Device, Dump, Options, Unsupported
 from syxkit.inspect import Entry
 from syxkit.library.fingerprint import fingerprint
 from syxkit.library.naming import clean_device_name, file_based_name, file_stem, norm_name
@@ -131,24 +131,44 @@ def _guard(what: str, offset: int, problems: list[str], call, *args):
         return None
 
 
-def _standalone_messages(dev: Device, dump: Dump, problems: list[str]) -> dict[bytes, bytes]:
-    """fingerprint -> the standalone message the driver's split() builds for that object."""
+def _standalone_messages(dev: Device, dump: Dump, fps: list[bytes | None],
+                         problems: list[str]) -> list[bytes | None]:
+    """For each object of a bulk dump (by its fingerprint, None = not a sound), the standalone
+    message the driver's split() builds for it, or None when it builds none."""
     offset = dump.message.offset if dump.message is not None else 0
-    outputs = _guard("split (standalone messages for the parts)", offset, problems,
-                     dev.split, [dump], Options())
-    found: dict[bytes, bytes] = {}
-    for out in outputs or ():
-        for msg in frame(out.data).messages:
+    try:
+        outputs = dev.split([dump], Options())
+    except Unsupported:
+        outputs = []  # the parts stay readable through their bulk message (see notes)
+    except Exception as exc:
+        problems.append(f"offset {offset}: split (standalone messages for the parts) failed: "
+                        f"{type(exc).__name__}: {exc}")
+        outputs = []
+    messages = [m for out in outputs or () for m in frame(out.data).messages]
+
+    def fp_of(msg: Message) -> bytes | None:
+        try:
             part = dev.identify(msg) if dev.accepts(msg.data) else None
-            if part is None:
-                continue
-            objs = dev.objects(part)
-            if len(objs) != 1:
-                continue
-            sound = dev.sound_bytes(objs[0])
-            if sound is not None:
-                found.setdefault(fingerprint(dev.id, objs[0].kind, sound), msg.data)
-    return found
+            objs = dev.objects(part) if part is not None else []
+            sound = dev.sound_bytes(objs[0]) if len(objs) == 1 else None
+        except Exception:  # a message the driver cannot read back is simply not used
+            return None
+        return None if sound is None else fingerprint(dev.id, objs[0].kind, sound)
+
+    wanted = [i for i, fp in enumerate(fps) if fp is not None]
+    if not wanted:
+        return [None] * len(fps)
+    # Drivers build one message per object, in order; reading every one back costs as much
+    # as the import itself, so check the first, middle and last and then trust the order.
+    sample = {wanted[0], wanted[len(wanted) // 2], wanted[-1]}
+    if len(messages) == len(fps) and all(fp_of(messages[i]) == fps[i] for i in sample):
+        return [messages[i].data if fps[i] is not None else None for i in range(len(fps))]
+    found: dict[bytes, bytes] = {}
+    for msg in messages:
+        fp = fp_of(msg)
+        if fp is not None:
+            found.setdefault(fp, msg.data)
+    return [found.get(fp) if fp is not None else None for fp in fps]
 
 
 def plan_source(src: SourceFile) -> MemberPlan:
@@ -171,27 +191,29 @@ def plan_source(src: SourceFile) -> MemberPlan:
             continue
         dev = registry.get(dump.device)
         objs = _guard("objects", msg.offset, problems, dev.objects, dump) or []
-        standalone: dict[bytes, bytes] | None = None
         whole = not dump.parts and len(objs) == 1
+        fps: list[bytes | None] = []
         for k, obj in enumerate(objs):
             sound = _guard("sound_bytes", msg.offset, problems, dev.sound_bytes, obj)
             if obj is not dump:
                 problems += [f"part {k}: {p}" for p in obj.problems]
             if sound is None:
                 kinds_without_sound.append(obj.kind)
+            fps.append(None if sound is None else fingerprint(dev.id, obj.kind, sound))
+        if whole:
+            standalone: list[bytes | None] = [msg.data]
+        elif any(fps):
+            standalone = _standalone_messages(dev, dump, fps, problems)
+        for k, (obj, fp) in enumerate(zip(objs, fps, strict=True)):
+            if fp is None:
                 continue
-            fp = fingerprint(dev.id, obj.kind, sound)
-            if whole:
-                message = msg.data
-            else:
-                if standalone is None:
-                    standalone = _standalone_messages(dev, dump, problems)
-                message = standalone.get(fp)
-                if message is None:
-                    plan.notes.append(f"offset {msg.offset} part {k}: {dev.id} builds no standalone "
-                                      "message for it; kept with its bulk message")
+            message = standalone[k]
+            if message is None:
+                plan.notes.append(f"offset {msg.offset} part {k}: {dev.id} builds no standalone "
+                                  "message for it; kept with its bulk message")
             part = -1 if whole else (obj.index if obj.index is not None else k)
             found.append((msg, dump, dev, obj, fp, part, message))
+    stem = None
     for position, (msg, dump, dev, obj, fp, part, message) in enumerate(found):
         name = clean_device_name(obj.name)
         name_from, source_key = "device", norm_name(name or "")
@@ -200,7 +222,9 @@ def plan_source(src: SourceFile) -> MemberPlan:
             # "same sound, different names" question the file's own name is what counts: the
             # blank tones 6-16 of BASS.SYX are one name, not eleven.
             name, name_from = file_based_name(src.path, position, len(found)), "file"
-            source_key = norm_name(file_stem(src.path))
+            if stem is None:
+                stem = norm_name(file_stem(src.path))
+            source_key = stem
         raw = msg.raw if msg.raw is not None and msg.raw != msg.data else None
         plan.rows.append(ObjectRow(
             fp, dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
@@ -231,12 +255,12 @@ def _member_problems(members: list[MemberPlan], disk_path: str) -> list[str]:
 
 
 _SOURCE_SQL = (
-    "INSERT OR IGNORE INTO sources (patch_id, file_id, offset, part, name, name_key, name_from, "
-    "channel, bank, program, slot, message_sha, raw_sha, seen_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "INSERT INTO sources (patch_id, file_id, offset, part, name, name_key, name_from, "
+    "channel, bank, program, slot, message_id, seen_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _PATCH_SQL = (
-    "INSERT INTO patches (fingerprint, device, kind, model, name, name_key, name_from, payload, "
-    "message_sha, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "INSERT INTO patches (id, fingerprint, device, kind, model, name, name_key, name_from, "
+    "payload, message_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _FILE_SQL = (
     "INSERT INTO files (path, sha256, size, mtime, form, container_id, objects, problems, "
     "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -247,7 +271,8 @@ _FILE_SQL = (
 
 def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str],
            members: list[MemberPlan], report: FileReport) -> None:
-    """Write one disk file's plan; the caller holds the transaction."""
+    """Write one disk file's plan; the caller holds the (write-locked) transaction, so ids
+    can be handed out from max(id) + 1 and every table filled with one executemany."""
     when = now()
     disk_path, disk_sha, size, mtime, form = disk
     container_id = None
@@ -255,34 +280,49 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
         (container_id,) = c.execute(_FILE_SQL, (
             disk_path, disk_sha, size, mtime, form, None, report.objects,
             json.dumps(report.problems), when)).fetchone()
-    blobs: dict[bytes, bytes] = {}
-    sha_of: dict[int, bytes] = {}
+    next_message = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0] + 1
+    next_patch = c.execute("SELECT coalesce(max(id), 0) FROM patches").fetchone()[0] + 1
+    message_ids: dict[int, int] = {}  # id(bytes object) -> messages.id
+    message_rows: list[tuple[int, bytes, bytes | None]] = []
 
-    def blob(data: bytes) -> bytes:
+    def store(data: bytes, raw: bytes | None = None) -> int:
         key = id(data)
-        sha = sha_of.get(key)
-        if sha is None:
-            sha = sha_of[key] = hashlib.sha256(data).digest()
-            blobs[sha] = data
-        return sha
+        mid = message_ids.get(key)
+        if mid is None:
+            nonlocal next_message
+            mid = message_ids[key] = next_message
+            next_message += 1
+            message_rows.append((mid, data, raw))
+        return mid
 
     select_fp = "SELECT id FROM patches WHERE fingerprint = ?"
     local: dict[bytes, int] = {}
-    source_rows = []
+    patch_rows, source_rows, names = [], [], []
     for m in members:
         problems = report.problems if container_id is None else m.problems
         (file_id,) = c.execute(_FILE_SQL, (
             m.path, m.sha256, m.size, mtime, m.form, container_id, len(m.rows),
             json.dumps(problems), when)).fetchone()
+        # A file read again (rescan, or it had problems last time) keeps the sources it has.
+        known = set(c.execute("SELECT offset, part FROM sources WHERE file_id = ?", (file_id,)))
         for r in m.rows:
+            if (r.offset, r.part) in known:
+                report.duplicates += 1
+                continue
             pid = local.get(r.fp)
             if pid is None:
                 got = c.execute(select_fp, (r.fp,)).fetchone()
                 if got is None:
-                    message_sha = blob(r.message) if r.message is not None else None
-                    pid = c.execute(_PATCH_SQL, (
-                        r.fp, r.device, r.kind, r.model, r.name, norm_name(r.name), r.name_from,
-                        r.payload, message_sha, when, when)).lastrowid
+                    pid, next_patch = next_patch, next_patch + 1
+                    message_id = None
+                    if r.message is r.msg_data:
+                        message_id = store(r.msg_data, r.msg_raw)
+                    elif r.message is not None:
+                        message_id = store(r.message)
+                    patch_rows.append((
+                        pid, r.fp, r.device, r.kind, r.model, r.name, norm_name(r.name),
+                        r.name_from, r.payload, message_id, when, when))
+                    names.append((pid, r.name))
                     report.new += 1
                 else:
                     pid = got[0]
@@ -295,10 +335,12 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
                 report.duplicates += 1
             source_rows.append((
                 pid, file_id, r.offset, r.part, r.name, r.source_key, r.name_from, r.channel,
-                r.bank, r.program, r.slot, blob(r.msg_data),
-                blob(r.msg_raw) if r.msg_raw is not None else None, when))
-    c.executemany("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", blobs.items())
+                r.bank, r.program, r.slot, store(r.msg_data, r.msg_raw), when))
+    # Parents before children, so every foreign key holds at each statement.
+    c.executemany("INSERT INTO messages (id, data, raw) VALUES (?, ?, ?)", message_rows)
+    c.executemany(_PATCH_SQL, patch_rows)
     c.executemany(_SOURCE_SQL, source_rows)
+    c.executemany("INSERT INTO patches_fts (rowid, name) VALUES (?, ?)", names)
 
 
 def import_file(lib: Library, path: Path, readers: list[ForeignReader], *,

@@ -47,7 +47,7 @@ def _only_object(dev: Device, dump: Dump, what: str) -> Dump:
 
 
 def standalone_message(lib: Library, patch: Patch) -> bytes:
-    data = lib.blob(patch.message_sha)
+    data = lib.message(patch.message_id)
     if data is None:
         raise LibraryError(
             f"patch {patch.id}: the {patch.device} driver builds no standalone message for this "
@@ -60,10 +60,10 @@ def patch_dump(lib: Library, patch: Patch) -> Dump:
     source's whole message and the part index."""
     dev = driver(patch.device)
     what = f"patch {patch.id}"
-    if patch.message_sha is not None:
+    if patch.message_id is not None:
         return _only_object(dev, _identify(dev, standalone_message(lib, patch), what), what)
     for src in patch.sources:
-        dump = _identify(dev, lib.blob(src.message_sha) or b"", what)
+        dump = _identify(dev, lib.message(src.message_id) or b"", what)
         objs = dev.objects(dump)
         for k, obj in enumerate(objs):
             if (obj.index if obj.index is not None else k) == src.part:

@@ -47,8 +47,7 @@ class Source:
     slot: str | None
     seen_at: str
     form: str
-    message_sha: bytes
-    raw_sha: bytes | None
+    message_id: int
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +70,7 @@ class Patch:
     notes: str
     created_at: str
     modified_at: str
-    message_sha: bytes | None
+    message_id: int | None
     tags: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
@@ -86,7 +85,7 @@ class Patch:
 
 
 _PATCH_COLUMNS = ("p.id, p.fingerprint, p.device, p.kind, p.model, p.name, p.name_from, "
-                  "p.favourite, p.notes, p.created_at, p.modified_at, p.message_sha")
+                  "p.favourite, p.notes, p.created_at, p.modified_at, p.message_id")
 
 
 def _patch(row: tuple) -> Patch:
@@ -156,10 +155,17 @@ class Library:
             rows = [r for r in rows if r != "ok"] + [f"full-text index: {exc}"]
         return rows
 
-    def blob(self, sha: bytes | None) -> bytes | None:
-        if sha is None:
+    def message(self, message_id: int | None) -> bytes | None:
+        """A stored message as the device reads it."""
+        if message_id is None:
             return None
-        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        row = self.conn.execute("SELECT data FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def original(self, message_id: int) -> bytes | None:
+        """A stored message's bytes exactly as they were in the file."""
+        row = self.conn.execute("SELECT coalesce(raw, data) FROM messages WHERE id = ?",
+                                (message_id,)).fetchone()
         return None if row is None else row[0]
 
     def payload(self, patch_id: int) -> bytes | None:
@@ -198,7 +204,7 @@ class Library:
         if with_sources:
             for row in self.conn.execute(
                     "SELECT s.patch_id, f.path, s.offset, s.part, s.name, s.name_from, s.channel, "
-                    "s.bank, s.program, s.slot, s.seen_at, f.form, s.message_sha, s.raw_sha "
+                    "s.bank, s.program, s.slot, s.seen_at, f.form, s.message_id "
                     "FROM sources s JOIN files f ON f.id = s.file_id "
                     f"WHERE s.patch_id IN ({subquery}) ORDER BY s.patch_id, s.id", params):
                 part = None if row[3] < 0 else row[3]
@@ -317,9 +323,8 @@ def renumber_bank(c: sqlite3.Connection, bank_id: int) -> None:
 
 
 def collect_garbage(c: sqlite3.Connection) -> None:
-    """Drop message blobs nothing refers to any more (after patches were removed)."""
+    """Drop stored messages nothing refers to any more (after patches were removed)."""
     c.execute(
-        "DELETE FROM blobs WHERE sha256 NOT IN ("
-        " SELECT message_sha FROM patches WHERE message_sha IS NOT NULL"
-        " UNION SELECT message_sha FROM sources"
-        " UNION SELECT raw_sha FROM sources WHERE raw_sha IS NOT NULL)")
+        "DELETE FROM messages WHERE id NOT IN ("
+        " SELECT message_id FROM patches WHERE message_id IS NOT NULL"
+        " UNION SELECT message_id FROM sources)")

@@ -1,0 +1,114 @@
+"""Safety for real: an import of many files is SIGKILLed mid-way in a subprocess; the library
+must pass PRAGMA integrity_check and hold every file either whole or not at all; the files on
+disk must be untouched; a second import then completes the job."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from libtoy import data_bytes, voice
+
+from syxkit.library import Library, import_paths
+
+HERE = Path(__file__).parent
+FILES = 800
+VOICES_PER_FILE = 20
+
+# Runs the real CLI in a fresh interpreter with the test device registered.
+CHILD = """
+import sys
+sys.path.insert(0, {here!r})
+import libtoy
+from syxkit.devices import registry
+registry.register(libtoy.ToyDevice)
+from syxkit.cli import main
+sys.argv = ["syxkit", "lib", "--library", {db!r}, "import", {folder!r}]
+main()
+"""
+
+
+def _make_files(folder: Path) -> dict[str, int]:
+    """FILES files of VOICES_PER_FILE voices, one in five a repeat of an earlier sound."""
+    folder.mkdir()
+    expected = {}
+    for f in range(FILES):
+        msgs = []
+        for v in range(VOICES_PER_FILE):
+            n = f * VOICES_PER_FILE + v
+            seed = n
+            while seed % 5 == 0 and seed:  # object 5k has the sound of object k
+                seed //= 5
+            msgs.append(voice(data_bytes(seed), f"V{n % 10_000_000:07d}"[:8], v % 100))
+        path = folder / f"bank{f:05d}.syx"
+        path.write_bytes(b"".join(msgs))
+        expected[str(path.resolve())] = VOICES_PER_FILE
+    return expected
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _committed_files(db: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0  # not created yet, or the schema is being written
+
+
+@pytest.mark.timeout(240)
+def test_sigkill_mid_import_leaves_whole_files_only(tmp_path, toy):
+    folder = tmp_path / "dumps"
+    expected = _make_files(folder)
+    before = _digests(folder)
+    db = tmp_path / "lib.sqlite"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(here=str(HERE), db=str(db), folder=str(folder))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while _committed_files(db) < 40:
+            assert child.poll() is None, f"import ended before it could be killed: {child.stderr.read()}"
+            assert time.monotonic() < deadline, "import made no progress"
+            time.sleep(0.005)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stderr.close()
+
+    with Library(db) as lib:
+        assert lib.integrity_check() == ["ok"]
+        stored = dict(lib.conn.execute(
+            "SELECT f.path, (SELECT COUNT(*) FROM sources s WHERE s.file_id = f.id) FROM files f"))
+        assert 40 <= len(stored) < FILES, "the kill should land mid-import"
+        for path, n in stored.items():
+            assert n == expected[path], f"{path} is partly imported ({n} of {expected[path]})"
+        orphans = lib.conn.execute(
+            "SELECT COUNT(*) FROM patches p WHERE NOT EXISTS "
+            "(SELECT 1 FROM sources s WHERE s.patch_id = p.id)").fetchone()[0]
+        assert orphans == 0
+        patches_after_kill = lib.count()
+        # The rest comes in on a second run; what was there is not imported again.
+        report = import_paths(lib, [folder])
+        assert sum(f.status == "unchanged" for f in report.files) == len(stored)
+        assert lib.count() == patches_after_kill + report.new
+        total = FILES * VOICES_PER_FILE
+        assert lib.conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == total
+        assert lib.count() == total - (total - 1) // 5  # every fifth object repeats an earlier one
+        assert lib.integrity_check() == ["ok"]
+    assert _digests(folder) == before  # originals never modified
