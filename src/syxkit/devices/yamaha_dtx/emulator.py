@@ -50,6 +50,7 @@ from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
 # need to be valid and to exercise every path (a song of several packets among them).
 GENERATED_SIZES = {"system": 96, "kit": 300, "chain": 64, "stack": 40}
 GENERATED_SONGS = {0: 5000, 1: 600, 4: 120}  # song number -> bytes (song 0 needs 3 packets)
+_SEVEN_BITS = bytes(b & 0x7F for b in range(256))
 
 
 def generated_memory(layout: Layout, *, songs: bool = True, seed: int = 2003) -> dict[str, dict[int, bytes]]:
@@ -59,8 +60,10 @@ def generated_memory(layout: Layout, *, songs: bool = True, seed: int = 2003) ->
     rnd = random.Random(seed)
 
     def blob(kind: str, size: int) -> bytes:
-        top = 0xFF if type_for_kind(kind).encoding == "nibbles" else 0x7F
-        return bytes(rnd.randint(0, top) for _ in range(size))
+        data = rnd.randbytes(size)
+        if type_for_kind(kind).encoding == "nibbles":
+            return data
+        return data.translate(_SEVEN_BITS)
 
     memory: dict[str, dict[int, bytes]] = {t.kind: {} for t in OBJECT_TYPES}
     memory["system"][EDIT_BUFFER] = blob("system", GENERATED_SIZES["system"])
