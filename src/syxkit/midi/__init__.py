@@ -107,17 +107,25 @@ def open_port(port: str | None, *, backend_name: str = "auto", in_port: str | No
         reports.append(report)
         if not report.available:
             continue
-        source = pick(report, source_spec, "in") if need_input or in_port else None
-        sink = pick(report, sink_spec, "out") if need_output or out_port else None
+        # Both sides are opened when they exist; only the needed ones must.
+        source = pick(report, source_spec, "in")
+        sink = pick(report, sink_spec, "out")
         if (need_input and source is None) or (need_output and sink is None) or not (source or sink):
             continue
         transport = b.open(report, source, sink, rate=_rate(b, rate), client_name=client_name,
                            baud=baud)
         return Opened(transport, b.name, source.name if source else None, sink.name if sink else None)
     wanted = " and ".join(w for w, n in (("an input", need_input), ("an output", need_output)) if n)
-    listing = "; ".join(describe(r) for r in reports)
-    raise PortError(f"no {wanted} matching {port or source_spec or sink_spec!r} on "
-                    f"{'any backend' if backend_name == 'auto' else backend_name} ({listing})")
+    spec = port or source_spec or sink_spec
+    usable = [r for r in reports if r.available]
+    if not usable:
+        raise PortError("no MIDI backend is available here: "
+                        + "; ".join(f"{r.name}: {r.reason}" for r in reports))
+    unusable = [r.name for r in reports if not r.available]
+    raise PortError(f"no port matching {spec!r} with {wanted} ("
+                    + "; ".join(describe(r) for r in usable)
+                    + (f"; unavailable here: {', '.join(unusable)}, `syxkit ports` says why" if unusable else "")
+                    + ")")
 
 
 def open_virtual(name: str, *, backend_name: str = "auto", rate=DEFAULT_RATE) -> tuple[Transport, str]:

@@ -29,7 +29,8 @@ from syxkit.midi.ports import (
 )
 from syxkit.transfer.transport import Transport, TransportClosed
 
-START_HINT = "start one with: jackd --no-realtime -d dummy -r 48000 -p 256 (or jackd -d alsa)"
+START_HINT = ("start one: jackd -d alsa (with sound hardware) or "
+              "jackd -S --no-realtime -d dummy -r 48000 -p 256")
 UNPACED_BYTES_PER_PERIOD = 4096  # well inside JACK's ~32 KB MIDI buffer per port and period
 STALL_SECONDS = 5.0
 CONNECT_CYCLES = 4  # a server that takes no data for this long has gone away
@@ -53,12 +54,15 @@ def import_jack():
     return _jack
 
 
-def _last_jack_message() -> str:
-    return f" (libjack: {_jack_messages[-1]})" if _jack_messages else ""
+def _jack_reason() -> str:
+    """libjack's own words for the failure just seen (its first message is the cause; the
+    shared-memory clean-up lines that follow are noise)."""
+    return f" (libjack: {_jack_messages[0]})" if _jack_messages else ""
 
 
 def open_client(name: str, *, exact: bool = False):
     jack = import_jack()
+    _jack_messages.clear()
     try:
         return jack.Client(name, use_exact_name=exact, no_start_server=True)
     except jack.JackOpenError as exc:
@@ -66,7 +70,7 @@ def open_client(name: str, *, exact: bool = False):
         if exact and status is not None and status.name_not_unique:
             raise PortError(f"jack: the client name {name!r} is already taken by another "
                             "program; choose another --port name") from exc
-        raise PortError(f"jack: cannot reach a JACK server{_last_jack_message()}; "
+        raise PortError(f"jack: cannot reach a JACK server{_jack_reason()}; "
                         f"{START_HINT}") from exc
 
 
