@@ -201,6 +201,8 @@ def test_errors_name_what_went_wrong():
     r = simulate(P.Fetch(["rhythm"], timeout=0.7), emu(faults=Faults(drop_handshake=3)))
     assert "block 3 of 60" in str(r.error) and "7n 32" in str(r.error)
     assert r.seconds == pytest.approx((6 + 3 * 256 + 2 * 2) / RATE + 0.7, abs=0.01)
+    r = simulate(P.Fetch(["rhythm"]), emu(faults=Faults(corrupt_byte=6 + 256)))
+    assert "byte 30 where 7n 32 belongs, after the 256 nibbles of block 1 of 60" in str(r.error)
     r = simulate(P.Fetch(["rhythm"]), emu(faults=Faults(drop_handshake=0)))
     assert "reply F0 44 01 00 70 30" in str(r.error) and "00 00" in str(r.error)
 

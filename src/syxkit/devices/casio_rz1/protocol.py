@@ -180,6 +180,12 @@ class DumpReader:
                                     f"{self.ram.blocks} blocks ({self.in_block} nibbles into "
                                     f"block {self.block}); it stops early when acknowledged "
                                     "before its 7n 32")
+                elif self.in_block == t.BLOCK_NIBBLES:
+                    closing = "F7" if self.block == self.ram.blocks else "7n 32"
+                    raise ReadError(f"{closing} after {self._where()}",
+                                    f"byte {b:02X} where {closing} belongs, after the "
+                                    f"{t.BLOCK_NIBBLES} nibbles of {self._where()}: damaged on "
+                                    "the way")
                 else:
                     raise ReadError("nibbles 00-0F",
                                     f"byte {b:02X} in {self._where()} (nibble {self.in_block + 1} "
