@@ -19,8 +19,8 @@ from libtoy import data_bytes, voice
 from syxkit.library import Library, import_paths
 
 HERE = Path(__file__).parent
-FILES = 800
-VOICES_PER_FILE = 20
+FILES = 400
+VOICES_PER_FILE = 16
 
 # Runs the real CLI in a fresh interpreter with the test device registered.
 CHILD = """
@@ -35,8 +35,21 @@ main()
 """
 
 
-def _make_files(folder: Path) -> dict[str, int]:
-    """FILES files of VOICES_PER_FILE voices, one in five a repeat of an earlier sound."""
+def _toy(seed: int, n: int, v: int) -> bytes:
+    return voice(data_bytes(seed), f"V{n % 10_000_000:07d}"[:8], v % 100)
+
+
+def _cz(seed: int, n: int, v: int) -> bytes:
+    from syxkit.devices.casio_cz.messages import tone_message
+    from syxkit.devices.casio_cz.tone import init_payload
+
+    payload = bytearray(init_payload())
+    payload[21:36] = data_bytes(seed)[:15]  # DCA envelope rates and levels of line 1
+    return tone_message(bytes(payload), 1, 0x20 + v % 32)
+
+
+def _make_files(folder: Path, build) -> dict[str, int]:
+    """FILES files of VOICES_PER_FILE sounds, one in five a repeat of an earlier sound."""
     folder.mkdir()
     expected = {}
     for f in range(FILES):
@@ -46,7 +59,7 @@ def _make_files(folder: Path) -> dict[str, int]:
             seed = n
             while seed % 5 == 0 and seed:  # object 5k has the sound of object k
                 seed //= 5
-            msgs.append(voice(data_bytes(seed), f"V{n % 10_000_000:07d}"[:8], v % 100))
+            msgs.append(build(seed, n, v))
         path = folder / f"bank{f:05d}.syx"
         path.write_bytes(b"".join(msgs))
         expected[str(path.resolve())] = VOICES_PER_FILE
@@ -68,10 +81,19 @@ def _committed_files(db: Path) -> int:
         return 0  # not created yet, or the schema is being written
 
 
+def _driver_present(device_id: str) -> bool:
+    from syxkit.devices import registry
+
+    return any(d.id == device_id for d in registry.devices())
+
+
 @pytest.mark.timeout(240)
-def test_sigkill_mid_import_leaves_whole_files_only(tmp_path, toy):
+@pytest.mark.parametrize("kind", ["toy", "casio-cz"])
+def test_sigkill_mid_import_leaves_whole_files_only(tmp_path, toy, kind):
+    if kind == "casio-cz" and not _driver_present("casio-cz"):
+        pytest.skip("the casio-cz driver is not installed yet")
     folder = tmp_path / "dumps"
-    expected = _make_files(folder)
+    expected = _make_files(folder, _toy if kind == "toy" else _cz)
     before = _digests(folder)
     db = tmp_path / "lib.sqlite"
     child = subprocess.Popen(
