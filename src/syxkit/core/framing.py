@@ -153,6 +153,8 @@ def _frame_slow(data: bytes, start: int, stop: int, end: int, source: str) -> tu
         msg = Message(bytes(kept), start, source, problems, raw=data[start:], terminated=False)
         return msg, len(data)
     kept += data[last : end + 1]
+    if len(kept) == 2:  # only real-time bytes between F0 and F7
+        problems.append(Problem(start, "empty SysEx (F0 F7 with no data)"))
     msg = Message(bytes(kept), start, source, problems, raw=data[start : end + 1])
     return msg, end + 1
 
