@@ -37,7 +37,7 @@ from syxkit.midi.rtmidi_backend import (
     WinMmBackend,
 )
 from syxkit.midi.serial_backend import SerialBackend
-from syxkit.transfer.transport import Transport
+from syxkit.transfer.transport import PacedTransport, Transport
 
 BACKENDS: tuple[Backend, ...] = (
     JackBackend(), RawMidiBackend(), AlsaBackend(), CoreMidiBackend(), WinMmBackend(),
@@ -83,6 +83,18 @@ def _rate(b: Backend, rate) -> float | None:
     return rate or None
 
 
+def _paced(transport: Transport, b: Backend, rate) -> Transport:
+    """Byte-device backends (rawmidi, ptys, serial) leave pacing to the device's UART; a rate
+    given for them anyway (e.g. an emulator on a pty at wire speed) paces the writes here."""
+    rate = _rate(b, rate)
+    if b.default_rate is not None or not rate:
+        return transport  # JACK and rtmidi pace inside their transports
+    paced = PacedTransport(transport, rate)
+    paced.path = getattr(transport, "path", None)
+    paced.notes = getattr(transport, "notes", [])
+    return paced
+
+
 def open_port(port: str | None, *, backend_name: str = "auto", in_port: str | None = None,
               out_port: str | None = None, rate=DEFAULT_RATE, client_name: str = "syxkit",
               need_input: bool = True, need_output: bool = True, baud: int | None = None) -> Opened:
@@ -96,10 +108,9 @@ def open_port(port: str | None, *, backend_name: str = "auto", in_port: str | No
         path = device_path(path_spec)
         if backend_name == "serial" or (backend_name == "auto" and _SERIAL_DEVICE.match(path)):
             b = backend("serial")
-            return Opened(b.open_path(path, baud=baud), "serial", path, path)
+            return Opened(_paced(b.open_path(path, baud=baud), b, rate), "serial", path, path)
         b = backend("rawmidi")
-        transport = b.open_path(path_spec)
-        return Opened(transport, "rawmidi", path, path)
+        return Opened(_paced(b.open_path(path_spec), b, rate), "rawmidi", path, path)
     candidates = BACKENDS if backend_name == "auto" else (backend(backend_name),)
     reports = []
     for b in candidates:
@@ -143,7 +154,7 @@ def open_virtual(name: str, *, backend_name: str = "auto", rate=DEFAULT_RATE) ->
             if report is not None and not report.available:
                 reasons.append(f"{n}: {report.reason}")
                 continue
-            return b.open_virtual(name, rate=_rate(b, rate)), n
+            return _paced(b.open_virtual(name, rate=_rate(b, rate)), b, rate), n
         raise PortError("no backend can create virtual ports here (" + "; ".join(reasons) +
                         "); or give --port /some/path for a pty")
     b = backend(backend_name)
@@ -153,4 +164,4 @@ def open_virtual(name: str, *, backend_name: str = "auto", rate=DEFAULT_RATE) ->
         report = b.probe()
         if not report.available:
             raise PortError(f"{b.name}: {report.reason}")
-    return b.open_virtual(name, rate=_rate(b, rate)), b.name
+    return _paced(b.open_virtual(name, rate=_rate(b, rate)), b, rate), b.name
