@@ -29,7 +29,9 @@ _SUM = {"ok": "ok", "bad": "BAD", "none": "-"}
 def error_row(src: SourceFile) -> dict[str, Any]:
     """The ``--json`` object for a file that could not be read at all."""
     row: dict[str, Any] = dict.fromkeys(FIELDS)
-    row.update(path=src.path, length=0, checksum="none", problems=[src.error], form=src.form,
+    # a file refused before reading (missing, too large) has no form yet
+    form = None if src.form == "raw" else src.form
+    row.update(path=src.path, length=0, checksum="none", problems=[src.error], form=form,
                error=src.error)
     return row
 

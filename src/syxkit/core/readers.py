@@ -57,10 +57,6 @@ class SourceFile:
         return framed.problems_for(index) + self.messages[index].problems
 
 
-class ReadError(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------------------------
 # Text and hex text
 
