@@ -455,6 +455,19 @@ def test_plan_refusals():
     with pytest.raises(DeviceError, match="packet gap"):
         send(bulk, packet_gap=-0.5)
     assert plan(bulk, channel=9).messages[0][4] == 0x78
+    with pytest.raises(DeviceError, match="VZ-8M total"):
+        plan(bytes.fromhex("F0 44 03 02 70 70 03 F7 F0 44 03 02 70 74 01 02 F7"))
+
+
+def test_an_overflow_while_the_vz_sends_does_not_stop_its_save():
+    emu = VZEmulator(VZOptions(panel_send="voices"))  # sends at wire speed
+    out = emu.start(0.0).send
+    out += emu.feed(msg.bulk_ok(), 0.01).send
+    out += emu.feed(bytes(2000), 1.0).send  # a flood while it sends
+    out += emu.tick(20.0).send
+    assert out.count(msg.bulk_error()) == 1
+    assert out.replace(msg.bulk_error(), b"", 1) == msg.bulk_file(emu.voices)
+    assert any("overflow" in e for e in emu.errors)
 
 
 @settings(max_examples=60, deadline=None)

@@ -228,8 +228,10 @@ class VZEmulator(Emulator):
         if self._overflows(len(data)):
             self._error(f"MIDI ERROR: receive buffer overflow ({self.options.rx_buffer} bytes, "
                         f"drained at {self.options.rx_rate:g} B/s)")
-            self.state = "dropped"
             self.rx.clear()
+            self.level = 0.0
+            if self.state not in ("offering", "sending"):  # a SAVE under way goes on
+                self.state, self.expect = "dropped", None
             return
         self.rx += data
         self._frame()

@@ -380,6 +380,11 @@ def plan(data: bytes, channel: int | None = None) -> Plan:
             raise DeviceError(f"{DEVICE_ID}: the {d.kind} message at offset {d.message.offset} is "
                               f"damaged ({what}); run `syxkit fix` first so the repair is explicit, "
                               "nothing was sent")
+    vz8m = [d for d in dumps if d.kind == "vz8m-data" or d.details.get("content") == "vz8m-total"]
+    if vz8m:
+        raise DeviceError(f"{DEVICE_ID}: the message at offset {vz8m[0].message.offset} is VZ-8M "
+                          "total data, whose layout and handshake are not documented; nothing was "
+                          "sent")
     bulks = [d for d in dumps if d.kind == "bulk"]
     handshakes = [d for d in dumps if d.kind in CONTROL_KINDS.values()]
     others = [d for d in dumps if d.kind != "bulk" and d not in handshakes]
