@@ -417,6 +417,11 @@ def test_emulator_save_round_trips_through_identify():
     assert [d.payload for d in dumps] == [default_sample_ram(), default_rhythm_ram()]
     other = DEVICE.emulator(Options(memory=dumps[::-1], faults=["stall:5"], block_delay=0.1))
     assert other.memory == rz1.memory and other.options.faults.stall_after == 5
+    assert other.options.block_delay == 0.1 and other.header_on == "ack"
+    silent = DEVICE.emulator(Options(channel=7, header_on="request", receive_answer="none"))
+    assert (silent.channel_byte, silent.header_on, silent.receive_answer) == (0x76, "request", "none")
+    with pytest.raises(DeviceError, match="header_on"):
+        DEVICE.emulator(Options(header_on="never"))
 
 
 # --- hooks ----------------------------------------------------------------------------------

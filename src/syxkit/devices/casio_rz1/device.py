@@ -307,8 +307,11 @@ class CasioRZ1(Device):
         emu_options = EmulatorOptions(active_sensing=bool(options.get("active_sensing")),
                                       block_delay=float(options.get("block_delay") or 0.0),
                                       faults=faults)
+        # header_on / receive_answer: the two choices the spec leaves open (see emulator.py).
         return RZ1Emulator(emu_options, memory=memory_from_dumps(options.get("memory") or []),
-                           channel=options.get("channel") or 1)
+                           channel=options.get("channel") or 1,
+                           header_on=options.get("header_on") or "ack",
+                           receive_answer=options.get("receive_answer") or "ack")
 
     def cli_commands(self) -> list[Any]:
         from syxkit.devices.casio_rz1.cli import rz1
