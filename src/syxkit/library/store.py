@@ -109,6 +109,9 @@ class Library:
         except (sqlite3.DatabaseError, SchemaError) as exc:
             self.conn.close()
             raise LibraryError(f"{self.path}: not a usable syxkit library: {exc}") from exc
+        except BaseException:
+            self.conn.close()
+            raise
 
     def _configure(self) -> None:
         c = self.conn
