@@ -139,6 +139,49 @@ class CasioCZ(Device):
             return dump.payload[:TONE_BYTES]  # the CZ-1 name is not part of the sound
         return dump.payload if dump.kind == "operation-memory" else None
 
+    # -- live transfers (sans-I/O peers; see protocol.py and emulator.py) -------------------------
+    def request_protocol(self, what: str, options: Options) -> Any:
+        """``tone:0x20``, ``named-tone:0x00`` (CZ-1), ``opmem:5`` (CZ-1); form faithful,
+        embedded (or paced, the same for a fetch) or fixed_pause."""
+        from syxkit.devices.casio_cz import protocol
+
+        return protocol.request_protocol(what, options)
+
+    def backup_protocol(self, options: Options) -> Any:
+        """The model's user memory (``--model``); ``include`` (Python option) adds presets,
+        cartridge or the edit buffer."""
+        from syxkit.devices.casio_cz import protocol
+
+        return protocol.backup_protocol(options)
+
+    def send_protocol(self, data: bytes, options: Options) -> Any:
+        from syxkit.devices.casio_cz import protocol
+
+        return protocol.send_protocol(data, options)
+
+    def emulator(self, options: Options) -> Any:
+        """An emulated CZ. Options: model (CZ-101 default), memory, channel, faults,
+        active_sensing, block_delay (time to write a received object), memory_protect,
+        sysex_disabled (CZ-1: SYSTEM EXCLUSIVE TONE DATA off), no_cartridge, inactivity
+        (seconds), wire_rate (its UART, bytes/s; 0 = instant)."""
+        from syxkit.devices.casio_cz.emulator import DEFAULT_INACTIVITY, CZEmulator
+        from syxkit.devices.casio_cz.slots import parse_model
+        from syxkit.emulators.base import EmulatorOptions, Faults
+        from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
+
+        emu_options = EmulatorOptions(active_sensing=bool(options.get("active_sensing")),
+                                      block_delay=float(options.get("block_delay") or 0.0),
+                                      faults=options.get("faults") or Faults())
+        rate = options.get("wire_rate")
+        return CZEmulator(
+            parse_model(options.get("model")) or "CZ-101", emu_options,
+            channel=options.get("channel") or 1, memory=options.get("memory"),
+            memory_protect=bool(options.get("memory_protect")),
+            sysex_enable=not options.get("sysex_disabled"),
+            cartridge=not options.get("no_cartridge"),
+            inactivity=float(options.get("inactivity") or DEFAULT_INACTIVITY),
+            wire_rate=WIRE_BYTES_PER_SECOND if rate is None else (float(rate) or None))
+
     def cli_commands(self) -> list[Any]:
         from syxkit.devices.casio_cz.cli import COMMANDS  # the CLI layer, loaded only by the CLI
 
