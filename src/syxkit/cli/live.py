@@ -44,6 +44,7 @@ from syxkit.cli.common import (
     write_outputs,
 )
 from syxkit.core.fileio import atomic_write
+from syxkit.core.numbers import parse_int
 from syxkit.devices import registry
 from syxkit.devices.base import Device, DeviceError, Options, Output
 from syxkit.emulators.base import Faults
@@ -64,6 +65,43 @@ from syxkit.transfer import engine
 from syxkit.transfer.transport import TransportClosed
 
 FORMS = ("faithful", "embedded", "paced")
+
+
+class SettingParam(click.ParamType):
+    """``KEY=VALUE`` for a device's own protocol or emulator options (``packet_gap=0.2``,
+    ``send_rate=0``, ``panel_send=voices``): numbers as numbers, true/false as booleans."""
+
+    name = "key=value"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        key, sep, text = str(value).partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            self.fail(f"{value!r}: expected KEY=VALUE, e.g. packet_gap=0.2", param, ctx)
+        return key, _setting_value(text.strip())
+
+
+def _setting_value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    try:
+        return parse_int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+SETTING = SettingParam()
+set_option = click.option("--set", "settings", multiple=True, type=SETTING,
+                          help="A device option KEY=VALUE (repeatable; see the device's notes).")
 
 
 # -- options shared by the commands that talk to a device ----------------------------------------
@@ -87,6 +125,8 @@ def _port_options(f):
         click.option("--channel", type=click.IntRange(1, 16), help="MIDI channel 1-16."),
         click.option("--model", help="Model, where the device's protocol depends on it."),
         click.option("--timeout", type=float, help="Seconds to wait for each answer (device default otherwise)."),
+        click.option("--device-number", type=click.IntRange(1, 16), help="Yamaha device number 1-16."),
+        set_option,
         click.option("--recovery-dir", type=click.Path(file_okay=False),
                      help="Where a failed transfer saves what arrived (default: next to the output)."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."),
@@ -126,7 +166,10 @@ def _form(opened: Opened, kw: dict[str, Any], notes: list[str]) -> str:
 
 
 def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
-    return Options(form=form, channel=kw["channel"], model=kw["model"], timeout=kw["timeout"], **extra)
+    values = dict(kw["settings"])
+    values.update(form=form, channel=kw["channel"], model=kw["model"], timeout=kw["timeout"],
+                  device_number=kw["device_number"], **extra)
+    return Options(**values)
 
 
 def _protocol(call: Callable[[], Any]) -> Peer:
@@ -524,10 +567,12 @@ class _Panel:
 @click.option("--block-delay", type=float, default=0.0, help="Processing time per block, seconds.")
 @click.option("--save-on-exit", type=click.Path(dir_okay=False),
               help="Write the emulated memory to this file when stopped.")
+@click.option("--channel", type=click.IntRange(1, 16), help="The emulated device's MIDI channel.")
+@set_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (ready, stopped) on stdout.")
 def emulate(device_id: str, port: str, backend_name: str, model: str | None, memory: tuple[str, ...],
             wire_speed: bool, faults: tuple[str, ...], active_sensing: bool, block_delay: float,
-            save_on_exit: str | None, as_json: bool) -> None:
+            save_on_exit: str | None, channel: int | None, settings: tuple, as_json: bool) -> None:
     """Run a virtual DEVICE on virtual ports named by --port until SIGINT/SIGTERM; SIGUSR1
     starts a dump from its "panel" where the device has one."""
     dev = _device(device_id)
@@ -538,8 +583,10 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     dumps = []
     if memory:
         _, dumps = dumps_by_device(gather(memory).entries, dev.id)
-    options = Options(model=model, memory=dumps or None, faults=fault_spec,
-                      active_sensing=active_sensing, block_delay=block_delay or None)
+    values = dict(settings)
+    values.update(model=model, memory=dumps or None, faults=fault_spec, channel=channel,
+                  active_sensing=active_sensing, block_delay=block_delay or None)
+    options = Options(**values)
     try:
         emulator = dev.emulator(options)
     except DeviceError as exc:
