@@ -134,14 +134,16 @@ class PacedTransport(Transport):
         self._free_at = 0.0
 
     def write(self, data: bytes, chunk: int = 32) -> None:
+        # Each piece is handed over when its last byte would have crossed the cable, so the
+        # other end never sees a byte earlier than a real MIDI line would deliver it.
         for k in range(0, len(data), chunk):
             piece = data[k : k + chunk]
             now = self._clock()
-            start = max(now, self._free_at)
-            if start > now:
-                self._sleep(start - now)
+            end = max(now, self._free_at) + len(piece) / self.rate
+            if end > now:
+                self._sleep(end - now)
             self.inner.write(piece)
-            self._free_at = start + len(piece) / self.rate
+            self._free_at = end
 
     def read(self, timeout: float | None) -> bytes:
         return self.inner.read(timeout)
