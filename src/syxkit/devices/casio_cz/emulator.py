@@ -37,6 +37,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterable
+from functools import lru_cache
 
 from syxkit.core.codecs import decode_name, encode_name
 from syxkit.devices.base import DeviceError, Dump
@@ -79,6 +80,7 @@ TRANSFER_STATES = ("await-go", "await-go-31", "receive", "receive-32")
 # Generated memory: valid tones built with the driver's own tone table
 
 
+@lru_cache(maxsize=1024)  # deterministic, and built through the whole tone table
 def generated_tone(seed: str) -> bytes:
     """A plausible, valid 128-byte tone, different for every seed (deterministic)."""
     r = random.Random(seed)
@@ -253,6 +255,14 @@ class CZEmulator(Emulator):
         return None
 
     # -- the firmware --------------------------------------------------------------------------
+    def start(self, now: float):
+        # A new link (or a new simulation, whose clock starts again): no transfer under way and
+        # no busy time left over; the memory stays.
+        self.now = now
+        self.reset()
+        self.cancel_timers(keep_sensing=False)
+        return super().start(now)
+
     def reset(self) -> None:
         self._gen = getattr(self, "_gen", 0) + 1
         self.state = "idle"
