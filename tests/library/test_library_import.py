@@ -216,3 +216,28 @@ def test_bulk_without_split_keeps_parts_with_their_bulk(lib, tmp_path, toy, monk
 
     (a, b) = find(lib, Query())
     assert a.message_id is None and patch_dump(lib, b).name.strip() == "B"
+
+
+def test_worker_processes_give_the_same_library(tmp_path, toy):
+    from syxkit.library import Library
+    from syxkit.library.importer import WORKER_MIN_FILES
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for f in range(WORKER_MIN_FILES + 9):
+        (folder / f"f{f:03d}.syx").write_bytes(
+            b"".join(voice(data_bytes((f * 7 + v) % 60), f"N{f}-{v}", v) for v in range(5))
+            + bulk([("BULK", data_bytes(f % 4))]) + pattern(data_bytes(1000 + f)))
+    (folder / "junk.syx").write_bytes(b"\x00\x01")
+    results = []
+    for workers in (0, 1, 3):
+        with Library(tmp_path / f"w{workers}.sqlite") as lib:
+            report = import_paths(lib, [folder], workers=workers)
+            rows = [{k: v for k, v in p.to_json().items()} for p in find(lib, Query())]
+            for r in rows:
+                for s in r["sources"]:
+                    s.pop("seen_at")
+            results.append((report.to_json()["new"], report.to_json()["duplicates"],
+                            [f.problems for f in report.files], rows))
+    assert results[0] == results[1] == results[2]
+    assert results[0][0] > 0 and any(results[0][2])

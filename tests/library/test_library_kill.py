@@ -81,6 +81,27 @@ def _committed_files(db: Path) -> int:
         return 0  # not created yet, or the schema is being written
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the import's planning workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaper is missing
+
+
 def _driver_present(device_id: str) -> bool:
     from syxkit.devices import registry
 
@@ -105,8 +126,16 @@ def test_sigkill_mid_import_leaves_whole_files_only(tmp_path, toy, kind):
             assert child.poll() is None, f"import ended before it could be killed: {child.stderr.read()}"
             assert time.monotonic() < deadline, "import made no progress"
             time.sleep(0.005)
+        workers = _children(child.pid)
+        if len(os.sched_getaffinity(0)) > 1:
+            assert workers, "with several CPUs the import plans files in a worker process"
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(30) == -signal.SIGKILL
+        # The planning workers die with the import (no orphan left reading files).
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(_alive(w) for w in workers)
     finally:
         if child.poll() is None:
             child.kill()

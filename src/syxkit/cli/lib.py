@@ -4,6 +4,7 @@ syxkit.library and renders; all the work is done there."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -115,15 +116,21 @@ def lib(ctx: click.Context, path: str | None) -> None:
 def import_cmd(ctx, paths, rescan, as_json) -> None:
     """Import files, folders (recursively), zips, MIDI files and old librarian files."""
     with _opened(ctx) as library:
+        # No refresh thread (auto_refresh=False): the import forks worker processes, and a
+        # fork should not happen while another thread may hold a lock.
         progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), TextColumn("{task.description}"),
-                            console=err_console, transient=True,
+                            console=err_console, transient=True, auto_refresh=False,
                             disable=not err_console.is_terminal)
         with progress:
             task = progress.add_task("", total=None)
+            shown = [0.0]
 
             def tick(done: int, total: int, path: str) -> None:
                 progress.update(task, completed=done, total=total, description=path[-40:])
+                if time.monotonic() - shown[0] > 0.1 or done == total:
+                    shown[0] = time.monotonic()
+                    progress.refresh()
 
             report = import_paths(library, paths, rescan=rescan, progress=tick)
     if as_json:

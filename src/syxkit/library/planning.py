@@ -1,0 +1,238 @@
+"""Understanding one file for the library, without touching the database: every sound
+object in it, with its fingerprint, name, payload and messages, and every problem met.
+
+This is the part of an import that costs CPU (reading, framing, the drivers), so it runs in
+worker processes when there are several files (see importer.py); it therefore only returns
+plain data. Every driver call is guarded: a driver that trips over a file gives that file a
+problem, never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syxkit.core.framing import frame
+from syxkit.core.manufacturers import manufacturer_name
+from syxkit.core.message import Message
+from syxkit.core.readers import MAX_FILE_BYTES, ForeignReader, SourceFile, read_bytes
+from syxkit.devices import registry
+from syxkit.devices.base import Device, Dump, Options, Unsupported
+from syxkit.inspect import Entry
+from syxkit.library.fingerprint import fingerprint
+from syxkit.library.naming import clean_device_name, file_based_name, file_stem, norm_name
+
+
+@dataclass
+class ObjectRow:
+    """One sound object found in a file, ready to be written."""
+
+    fp: bytes
+    device: str
+    kind: str
+    model: str | None
+    name: str
+    name_from: str
+    source_key: str  # what "same sound, different names" compares for this source
+    payload: bytes | None
+    message: bytes | None  # the object's own standalone message
+    offset: int
+    part: int  # -1 = the whole message
+    channel: int | None
+    bank: int | None
+    program: int | None
+    slot: str | None
+    msg_data: bytes  # the whole message as the device reads it
+    msg_raw: bytes | None  # the verbatim bytes, when they differ from msg_data
+
+
+@dataclass
+class MemberPlan:
+    """One SourceFile (a plain file, or one member of a zip)."""
+
+    path: str
+    sha256: bytes
+    size: int
+    form: str
+    rows: list[ObjectRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _guard(what: str, offset: int, problems: list[str], call, *args):
+    """Run a driver call; a driver exception becomes a problem of this file, not a crash."""
+    try:
+        return call(*args)
+    except Exception as exc:  # drivers are plug-ins: never let one stop an import
+        problems.append(f"offset {offset}: {what} failed: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _standalone_messages(dev: Device, dump: Dump, fps: list[bytes | None],
+                         problems: list[str]) -> list[bytes | None]:
+    """For each object of a bulk dump (by its fingerprint, None = not a sound), the standalone
+    message the driver's split() builds for it, or None when it builds none."""
+    offset = dump.message.offset if dump.message is not None else 0
+    try:
+        outputs = dev.split([dump], Options())
+    except Unsupported:
+        outputs = []  # the parts stay readable through their bulk message (see notes)
+    except Exception as exc:
+        problems.append(f"offset {offset}: split (standalone messages for the parts) failed: "
+                        f"{type(exc).__name__}: {exc}")
+        outputs = []
+    messages = [m for out in outputs or () for m in frame(out.data).messages]
+
+    def fp_of(msg: Message) -> bytes | None:
+        try:
+            part = dev.identify(msg) if dev.accepts(msg.data) else None
+            objs = dev.objects(part) if part is not None else []
+            sound = dev.sound_bytes(objs[0]) if len(objs) == 1 else None
+        except Exception:  # a message the driver cannot read back is simply not used
+            return None
+        return None if sound is None else fingerprint(dev.id, objs[0].kind, sound)
+
+    wanted = [i for i, fp in enumerate(fps) if fp is not None]
+    if not wanted:
+        return [None] * len(fps)
+    # Drivers build one message per object, in order; reading every one back costs as much
+    # as the import itself, so check the first, middle and last and then trust the order.
+    sample = {wanted[0], wanted[len(wanted) // 2], wanted[-1]}
+    if len(messages) == len(fps) and all(fp_of(messages[i]) == fps[i] for i in sample):
+        return [messages[i].data if fps[i] is not None else None for i in range(len(fps))]
+    found: dict[bytes, bytes] = {}
+    for msg in messages:
+        fp = fp_of(msg)
+        if fp is not None:
+            found.setdefault(fp, msg.data)
+    return [found.get(fp) if fp is not None else None for fp in fps]
+
+
+def plan_source(src: SourceFile) -> MemberPlan:
+    """Everything a SourceFile holds, as rows to write; problems collected, nothing raised."""
+    plan = MemberPlan(src.path, hashlib.sha256(src.data).digest(), len(src.data), src.form)
+    if src.error:
+        plan.problems.append(src.error)
+        return plan
+    problems = plan.problems
+    problems += [str(p) for p in src.problems]
+    found: list[tuple[Message, Dump, Device, Dump, bytes, int, bytes | None]] = []
+    kinds_without_sound: list[str] = []
+    for msg in src.messages:
+        dump = _guard("identify", msg.offset, problems, registry.identify, msg)
+        problems += [str(p) for p in Entry(src, msg, dump).problems]
+        if dump is None:
+            maker = manufacturer_name(msg.data) or "an unknown maker"
+            problems.append(f"offset {msg.offset}: {len(msg.original)}-byte message from {maker} "
+                            "is not from a known device; not imported")
+            continue
+        dev = registry.get(dump.device)
+        objs = _guard("objects", msg.offset, problems, dev.objects, dump) or []
+        whole = not dump.parts and len(objs) == 1
+        fps: list[bytes | None] = []
+        for k, obj in enumerate(objs):
+            sound = _guard("sound_bytes", msg.offset, problems, dev.sound_bytes, obj)
+            if obj is not dump:
+                problems += [f"part {k}: {p}" for p in obj.problems]
+            if sound is None:
+                kinds_without_sound.append(obj.kind)
+            fps.append(None if sound is None else fingerprint(dev.id, obj.kind, sound))
+        if whole:
+            standalone: list[bytes | None] = [msg.data]
+        elif any(fps):
+            standalone = _standalone_messages(dev, dump, fps, problems)
+        for k, (obj, fp) in enumerate(zip(objs, fps, strict=True)):
+            if fp is None:
+                continue
+            message = standalone[k]
+            if message is None:
+                plan.notes.append(f"offset {msg.offset} part {k}: {dev.id} builds no standalone "
+                                  "message for it; kept with its bulk message")
+            part = -1 if whole else (obj.index if obj.index is not None else k)
+            found.append((msg, dump, dev, obj, fp, part, message))
+    stem = None
+    for position, (msg, dump, dev, obj, fp, part, message) in enumerate(found):
+        name = clean_device_name(obj.name)
+        name_from, source_key = "device", norm_name(name or "")
+        if name is None:
+            # A made-up name ("BASS 07") says only which file the sound came from, so for the
+            # "same sound, different names" question the file's own name is what counts: the
+            # blank tones 6-16 of BASS.SYX are one name, not eleven.
+            name, name_from = file_based_name(src.path, position, len(found)), "file"
+            if stem is None:
+                stem = norm_name(file_stem(src.path))
+            source_key = stem
+        raw = msg.raw if msg.raw is not None and msg.raw != msg.data else None
+        plan.rows.append(ObjectRow(
+            fp, dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
+            obj.payload, message,
+            msg.offset, part,
+            obj.channel if obj.channel is not None else dump.channel,
+            obj.bank if obj.bank is not None else dump.bank,
+            obj.program if obj.program is not None else dump.program,
+            obj.slot or (None if obj is not dump and dump.parts else dump.slot),
+            msg.data, raw))
+    if not plan.rows and src.messages:
+        only = ", ".join(sorted(set(kinds_without_sound)))
+        problems.append("no sound object in this file" + (f" (only: {only})" if only else ""))
+    plan.problems = _dedupe(problems)
+    return plan
+
+
+def plan_file(data: bytes, path: str, readers: list[ForeignReader]) -> list[MemberPlan]:
+    return [plan_source(src) for src in read_bytes(data, path, readers)]
+
+
+def member_problems(members: list[MemberPlan], disk_path: str) -> list[str]:
+    out = []
+    for m in members:
+        prefix = "" if m.path == disk_path else f"{m.path.rsplit('!', 1)[-1]}: "
+        out += [prefix + p for p in m.problems]
+    return out
+
+
+@dataclass
+class FileWork:
+    """One file on disk, read and understood (or why not)."""
+
+    shown: str  # the path as the user gave it
+    path: str  # absolute
+    sha256: bytes = b""
+    size: int = 0
+    mtime: float | None = None
+    members: list[MemberPlan] = field(default_factory=list)
+    unchanged: bool = False  # same path and content as a clean earlier import: not read again
+    error: str | None = None
+
+    @property
+    def form(self) -> str:
+        if len(self.members) == 1 and self.members[0].path == self.path:
+            return self.members[0].form
+        return "zip"
+
+
+def read_file(path: Path, clean_sha: bytes | None, readers: list[ForeignReader]) -> FileWork:
+    """Read and plan one file. ``clean_sha`` is the sha256 it had when last imported without
+    problems (None: not so imported, or rescan): the same content is not planned again."""
+    shown = str(path)
+    try:
+        disk_path = str(path.resolve())
+        st = path.stat()
+        if st.st_size > MAX_FILE_BYTES:
+            return FileWork(shown, disk_path,
+                            error=f"file is {st.st_size} bytes; at most {MAX_FILE_BYTES} are read")
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileWork(shown, str(path), error=f"cannot read: {exc.strerror or exc}")
+    work = FileWork(shown, disk_path, hashlib.sha256(data).digest(), len(data), st.st_mtime)
+    if clean_sha is not None and clean_sha == work.sha256:
+        work.unchanged = True
+        return work
+    work.members = plan_file(data, disk_path, readers)
+    return work
