@@ -66,7 +66,8 @@ def test_same_sound_in_two_forms_is_one_patch_with_two_sources(lib, tmp_path):
     assert p.name == "internal_01"  # the first one seen (files are read in sorted order)
     # Both names the sources gave are there for the "same sound, different names" question.
     (group,) = same_sound_different_names(lib)
-    assert group["names"] == ["internal_01", "panel"]
+    assert group["names"] == ["internal_01", "panel"] and group["sources"] == 2
+    assert group["id"] == p.id
 
 
 def test_fingerprint_ignores_what_sound_bytes_leaves_out(toy):

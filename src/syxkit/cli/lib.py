@@ -292,28 +292,23 @@ def dupes_cmd(ctx, what, as_json, **kw) -> None:
     query = _query(**kw)
     with _opened(ctx) as library:
         if what == "names":
-            groups = same_sound_different_names(library, query)
-            rows = [{"patch": g["patch"].to_json(), "names": g["names"]} for g in groups]
+            rows = same_sound_different_names(library, query)
         elif what == "sounds":
-            groups = same_name_different_sounds(library, query)
-            rows = [{"device": g["device"], "kind": g["kind"], "name": g["name"],
-                     "patches": [p.to_json() for p in g["patches"]]} for g in groups]
+            rows = same_name_different_sounds(library, query)
         else:
-            rows = [p.to_json() for p in seen_several_times(library, query)]
+            rows = seen_several_times(library, query)
     if as_json:
         emit_json(rows)
         return
-    if what == "names":
-        for r in rows:
-            console.print(f"{r['patch']['id']} {r['patch']['device']} {r['patch']['kind']}: "
-                          + " = ".join(repr(n) for n in r["names"]), highlight=False)
-    elif what == "sounds":
-        for r in rows:
-            console.print(f"{r['name']!r} ({r['device']} {r['kind']}): patches "
-                          + ", ".join(str(p["id"]) for p in r["patches"]), highlight=False)
-    else:
-        for r in rows:
-            console.print(f"{r['id']} {r['name']!r}: {len(r['sources'])} sources", highlight=False)
+    for r in rows:
+        if what == "names":
+            text = f"{r['id']} {r['device']} {r['kind']}: " + " = ".join(repr(n) for n in r["names"])
+        elif what == "sounds":
+            text = (f"{r['name']!r} ({r['device']} {r['kind']}): patches "
+                    + ", ".join(str(p["id"]) for p in r["patches"]))
+        else:
+            text = f"{r['id']} {r['name']!r}: {r['sources']} sources"
+        console.print(text, highlight=False, markup=False)
     console.print(f"{len(rows)} group(s)", highlight=False)
 
 

@@ -88,41 +88,50 @@ def find_ids(lib: Library, query: Query) -> list[int]:
 
 def same_sound_different_names(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
     """Patches seen under more than one name, e.g. one VZ voice saved as "BRASS 1" and as
-    "FAT BRASS", or one CZ tone in two differently named files. For a nameless device the
-    file's name is what counts (see importer.plan_source)."""
+    "FAT BRASS", or one CZ tone in two differently named files (for a nameless device the
+    file's name is what counts, see planning.plan_source). One row per patch with the names
+    (one per distinct name) and how many sources it has."""
     where, params = (query or Query()).where()
     rows = lib.conn.execute(
-        "SELECT s.patch_id FROM sources s JOIN patches p ON p.id = s.patch_id "
-        f"WHERE {where} GROUP BY s.patch_id HAVING COUNT(DISTINCT s.name_key) > 1 "
-        "ORDER BY s.patch_id", params).fetchall()
-    patches = lib.get_many(r[0] for r in rows)
-    out = []
-    for p in patches:
-        names = list(dict.fromkeys(s.name for s in p.sources))
-        out.append({"patch": p, "names": names})
-    return out
+        "WITH named AS ("
+        " SELECT s.patch_id AS pid, min(s.name) AS name, count(*) AS n FROM sources s"
+        " JOIN patches p ON p.id = s.patch_id"
+        f" WHERE {where} GROUP BY s.patch_id, s.name_key) "
+        "SELECT p.id, p.device, p.kind, p.model, p.name, json_group_array(named.name), "
+        "sum(named.n) FROM named JOIN patches p ON p.id = named.pid "
+        "GROUP BY named.pid HAVING count(*) > 1 ORDER BY named.pid", params)
+    return [{"id": pid, "device": device, "kind": kind, "model": model, "name": name,
+             "names": sorted(json.loads(names), key=str.casefold), "sources": n}
+            for pid, device, kind, model, name, names, n in rows]
 
 
 def same_name_different_sounds(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
     """Groups of patches of one device and kind that share a name but are different sounds
     (names compared without case and spacing)."""
     where, params = (query or Query()).where()
-    groups = lib.conn.execute(
-        f"SELECT p.device, p.kind, p.name_key, json_group_array(p.id) FROM patches p WHERE {where} "
-        "GROUP BY p.device, p.kind, p.name_key HAVING COUNT(*) > 1 "
-        "ORDER BY p.device, p.kind, p.name_key", params).fetchall()
-    out = []
-    for device, kind, _key, ids in groups:
-        patches = lib.get_many(sorted(json.loads(ids)))
-        out.append({"device": device, "kind": kind, "name": patches[0].name, "patches": patches})
-    return out
+    rows = lib.conn.execute(
+        "WITH shared AS ("
+        f" SELECT p.device, p.kind, p.name_key FROM patches p WHERE {where}"
+        " GROUP BY p.device, p.kind, p.name_key HAVING count(*) > 1) "
+        "SELECT p.device, p.kind, p.name_key, p.id, p.name, p.model FROM patches p "
+        "JOIN shared USING (device, kind, name_key) "
+        f"WHERE {where} ORDER BY p.device, p.kind, p.name_key, p.id", params + params)
+    groups: list[dict[str, Any]] = []
+    last = None
+    for device, kind, key, pid, name, model in rows:
+        if (device, kind, key) != last:
+            groups.append({"device": device, "kind": kind, "name": name, "patches": []})
+            last = (device, kind, key)
+        groups[-1]["patches"].append({"id": pid, "name": name, "model": model})
+    return groups
 
 
-def seen_several_times(lib: Library, query: Query | None = None) -> list[Patch]:
-    """Patches found in more than one place (any names)."""
+def seen_several_times(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
+    """Patches found in more than one place (under any names), with how many."""
     where, params = (query or Query()).where()
     rows = lib.conn.execute(
-        "SELECT s.patch_id FROM sources s JOIN patches p ON p.id = s.patch_id "
-        f"WHERE {where} GROUP BY s.patch_id HAVING COUNT(*) > 1 ORDER BY s.patch_id",
-        params).fetchall()
-    return lib.get_many(r[0] for r in rows)
+        "SELECT p.id, p.device, p.kind, p.model, p.name, count(*) FROM sources s "
+        f"JOIN patches p ON p.id = s.patch_id WHERE {where} GROUP BY s.patch_id "
+        "HAVING count(*) > 1 ORDER BY s.patch_id", params)
+    return [{"id": pid, "device": device, "kind": kind, "model": model, "name": name,
+             "sources": n} for pid, device, kind, model, name, n in rows]

@@ -82,7 +82,7 @@ CREATE TABLE sources (
     seen_at     TEXT NOT NULL,
     UNIQUE (file_id, offset, part)
 );
-CREATE INDEX sources_patch ON sources (patch_id);
+CREATE INDEX sources_patch ON sources (patch_id, name_key);  -- also serves "same sound"
 CREATE INDEX sources_message ON sources (message_id);
 
 CREATE TABLE tags (
