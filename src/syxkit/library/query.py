@@ -4,7 +4,6 @@ full-text name search over the FTS5 index, plus the two duplicate questions user
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -92,17 +91,24 @@ def same_sound_different_names(lib: Library, query: Query | None = None) -> list
     file's name is what counts, see planning.plan_source). One row per patch with the names
     (one per distinct name) and how many sources it has."""
     where, params = (query or Query()).where()
+    # First the patches (a scan of the covering index on sources), then only their names.
+    filtered = "" if where == "1" else f" JOIN patches p ON p.id = s.patch_id WHERE {where}"
     rows = lib.conn.execute(
-        "WITH named AS ("
-        " SELECT s.patch_id AS pid, min(s.name) AS name, count(*) AS n FROM sources s"
-        " JOIN patches p ON p.id = s.patch_id"
-        f" WHERE {where} GROUP BY s.patch_id, s.name_key) "
-        "SELECT p.id, p.device, p.kind, p.model, p.name, json_group_array(named.name), "
-        "sum(named.n) FROM named JOIN patches p ON p.id = named.pid "
-        "GROUP BY named.pid HAVING count(*) > 1 ORDER BY named.pid", params)
-    return [{"id": pid, "device": device, "kind": kind, "model": model, "name": name,
-             "names": sorted(json.loads(names), key=str.casefold), "sources": n}
-            for pid, device, kind, model, name, names, n in rows]
+        f"WITH dup AS (SELECT s.patch_id AS pid FROM sources s{filtered} "
+        " GROUP BY s.patch_id HAVING count(DISTINCT s.name_key) > 1) "
+        "SELECT p.id, p.device, p.kind, p.model, p.name, min(s.name), count(*) FROM dup "
+        "JOIN patches p ON p.id = dup.pid JOIN sources s ON s.patch_id = dup.pid "
+        "GROUP BY dup.pid, s.name_key ORDER BY dup.pid", params)
+    out: list[dict[str, Any]] = []
+    for pid, device, kind, model, name, seen, n in rows:
+        if not out or out[-1]["id"] != pid:
+            out.append({"id": pid, "device": device, "kind": kind, "model": model, "name": name,
+                        "names": [], "sources": 0})
+        out[-1]["names"].append(seen)
+        out[-1]["sources"] += n
+    for row in out:
+        row["names"].sort(key=str.casefold)
+    return out
 
 
 def same_name_different_sounds(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
