@@ -57,6 +57,7 @@ class Emulator:
         self.sent = 0  # bytes output so far (fault counter)
         self.handshakes = 0
         self.stalled = False
+        self._reset_done = False
         self.log: list[str] = []
         self._out = bytearray()
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
@@ -122,7 +123,9 @@ class Emulator:
             k = f.corrupt_byte - start
             out[k] = self.corrupt(out[k])
             self.log.append(f"corrupted output byte {f.corrupt_byte}")
-        for limit, what in ((f.stall_after, "stall"), (f.reset_after, "reset")):
+        # A reset strikes once; the Faults object stays as given (it may be shared).
+        reset_after = None if self._reset_done else f.reset_after
+        for limit, what in ((f.stall_after, "stall"), (reset_after, "reset")):
             if limit is not None and start <= limit < end:
                 out = out[: limit - start]
                 self._out += out
@@ -133,7 +136,7 @@ class Emulator:
                 else:
                     self.reset()
                     self.cancel_timers()
-                    f.reset_after = None
+                    self._reset_done = True
                 self.log.append(f"{what} after {limit} bytes")
                 return
         self._out += out

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import corpus_path
+from corpus_files import corpus_path
 from czhelp import CZ_FILES, dumps_of, one, plain_tone
 
 from syxkit.cli import cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import corpus_path
+from corpus_files import corpus_path
 from czhelp import CZ_FILES, corpus_tones, dumps_of, one, plain_tone
 
 from syxkit.devices.base import DeviceError, Options

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import corpus_path
+from corpus_files import corpus_path
 from czhelp import CZ_FILES, corpus_tones, plain_tone
 from hypothesis import given, settings
 from hypothesis import strategies as st

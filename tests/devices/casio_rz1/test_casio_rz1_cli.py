@@ -8,7 +8,7 @@ import random
 
 import pytest
 from click.testing import CliRunner
-from conftest import corpus_path
+from corpus_files import corpus_path
 
 from syxkit.cli import cli
 from syxkit.core.framing import frame

@@ -8,7 +8,7 @@ import threading
 import tty
 
 import pytest
-from conftest import corpus_path
+from corpus_files import corpus_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import corpus_path
+from corpus_files import corpus_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

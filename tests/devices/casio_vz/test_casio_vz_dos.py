@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import corpus_path
+from corpus_files import corpus_path
 
 from syxkit.cli import cli
 from syxkit.devices.casio_vz import DEVICE

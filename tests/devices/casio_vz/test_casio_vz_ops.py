@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import corpus_path
+from corpus_files import corpus_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
