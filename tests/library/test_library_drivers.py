@@ -74,10 +74,13 @@ def test_corpus_imports_every_sound_with_device_and_name(corpus_lib):
     assert (vz_voices, vz_opmems) == (74, 64)
     assert sum(n for k, n in counts.items() if k.startswith("novation-kstation")) == 1
     assert sum(n for k, n in counts.items() if k.startswith("casio-rz1")) == 1
-    # Only files holding no sound are listed as problems: the two text files and the host
-    # side of the RZ-1 capture (requests and acknowledgements only).
-    assert sorted(Path(f.path).name for f in report.with_problems) == [
-        "MANIFEST.tsv", "README.txt", "rz1_sample_dump_host_side.bin"]
+    # Nothing in the corpus is damaged. Three files hold no sound and are skipped, saying why:
+    # the two text files and the host side of the RZ-1 capture (requests and acknowledgements).
+    assert report.with_problems == []
+    skipped = {Path(f.path).name: f.notes[0] for f in report.files if f.status == "skipped"}
+    assert sorted(skipped) == ["MANIFEST.tsv", "README.txt", "rz1_sample_dump_host_side.bin"]
+    assert "text file" in skipped["README.txt"]
+    assert "no sound object" in skipped["rz1_sample_dump_host_side.bin"]
     names = {p.name for p in find(lib, Query(device="casio-vz"))}
     assert {"KILLER ORGAN", "GITIANO", "NYLON STRING", "VIBIANO", "VZ EP", "CLAVI", "VZ PIANO",
             "THE SAX", "SEE GOD", "ICE AGE"} <= names

@@ -114,11 +114,15 @@ def test_bad_files_are_listed_and_do_not_stop_the_import(lib, tmp_path):
     report = import_paths(lib, [tmp_path, tmp_path / "missing.syx"])
     assert [p.name for p in find(lib, Query())] == ["GOOD", "LAST"]
     problems = {f.path.rsplit("/", 1)[1]: f.problems for f in report.with_problems}
-    assert set(problems) == {"b_text.syx", "c_empty.syx", "d_unknown.syx", "e_short.syx",
-                             "f_trunc.syx", "g_request.syx", "h_bad.zip", "missing.syx"}
+    assert set(problems) == {"c_empty.syx", "d_unknown.syx", "e_short.syx", "f_trunc.syx",
+                             "h_bad.zip", "missing.syx"}
+    # Files that are fine but hold no sound are skipped, with the reason, not called problems.
+    skipped = {f.path.rsplit("/", 1)[1]: f.notes for f in report.files if f.status == "skipped"}
+    assert set(skipped) == {"b_text.syx", "g_request.syx"}
+    assert skipped["g_request.syx"] == ["no sound object in this file (only: request)"]
+    assert "text file" in skipped["b_text.syx"][0]
     assert any("Yamaha" in p and "not from a known device" in p for p in problems["d_unknown.syx"])
     assert any("expected 24 bytes of voice, found 20" in p for p in problems["e_short.syx"])
-    assert any("no sound object in this file (only: request)" in p for p in problems["g_request.syx"])
     assert any("zip" in p for p in problems["h_bad.zip"])
     assert problems["missing.syx"] == ["no such file or folder"]
     assert lib.integrity_check() == ["ok"]
@@ -161,7 +165,7 @@ def test_zip_members_and_foreign_files(lib, tmp_path):
     assert lib.original(old.message_id) == records[24:]
     assert lib.message(old.message_id)[5:-1] == records[24:]
     zip_report = next(f for f in report.files if f.path.endswith("pack.zip"))
-    assert any("readme.txt" in p for p in zip_report.problems)
+    assert zip_report.problems == [] and any("readme.txt: text file" in n for n in zip_report.notes)
     assert import_paths(lib, [tmp_path]).new == 0
 
 

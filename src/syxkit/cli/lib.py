@@ -140,11 +140,14 @@ def import_cmd(ctx, paths, rescan, as_json) -> None:
             console.print(f"[yellow]{f.path}[/yellow]", highlight=False)
             for problem in f.problems:
                 console.print(f"  {problem}", highlight=False, markup=False)
+        skipped = [f for f in report.files if f.status == "skipped"]
+        for f in skipped:
+            console.print(f"[dim]skipped {f.path}: {'; '.join(f.notes)}[/dim]", highlight=False)
         unchanged = sum(f.status == "unchanged" for f in report.files)
         console.print(
-            f"{len(report.files)} file(s) ({unchanged} unchanged): {report.new} new patch(es), "
-            f"{report.duplicates} duplicate(s), {len(report.with_problems)} file(s) with problems",
-            highlight=False)
+            f"{len(report.files)} file(s) ({unchanged} unchanged, {len(skipped)} without sounds): "
+            f"{report.new} new patch(es), {report.duplicates} duplicate(s), "
+            f"{len(report.with_problems)} file(s) with problems", highlight=False)
     sys.exit(1 if report.with_problems else 0)
 
 
@@ -264,6 +267,8 @@ def note_cmd(ctx, patch_id, text, as_json) -> None:
         library.set_notes(patch_id, text)
     if as_json:
         emit_json({"id": patch_id, "notes": text})
+    else:
+        console.print(f"notes of {patch_id} {'set' if text else 'cleared'}", highlight=False)
 
 
 @lib.command("rm")

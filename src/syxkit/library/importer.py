@@ -30,7 +30,14 @@ from typing import Any
 from syxkit.core.readers import ForeignReader, iter_files
 from syxkit.devices import registry
 from syxkit.library.naming import norm_name
-from syxkit.library.planning import FileWork, MemberPlan, member_problems, plan_file, read_file
+from syxkit.library.planning import (
+    FileWork,
+    MemberPlan,
+    member_problems,
+    member_skips,
+    plan_file,
+    read_file,
+)
 from syxkit.library.store import Library, now
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just done)
@@ -46,7 +53,7 @@ __all__ = ["FileReport", "ImportReport", "import_file", "import_paths", "plan_fi
 @dataclass
 class FileReport:
     path: str
-    status: str  # imported | unchanged | failed
+    status: str  # imported | unchanged | skipped (fine, but no sound in it) | failed
     objects: int = 0
     new: int = 0
     duplicates: int = 0
@@ -82,6 +89,8 @@ class ImportReport:
         return {
             "files": len(self.files),
             "unchanged": sum(f.status == "unchanged" for f in self.files),
+            "skipped": [{"path": f.path, "reason": "; ".join(f.notes)}
+                        for f in self.files if f.status == "skipped"],
             "failed": sum(f.status == "failed" for f in self.files),
             "objects": self.objects, "new": self.new, "duplicates": self.duplicates,
             "problems": [{"path": f.path, "problems": f.problems} for f in self.with_problems],
@@ -187,9 +196,15 @@ def _report(work: FileWork, clean: dict[str, tuple[bytes, int]]) -> FileReport:
     report = FileReport(work.shown, "imported")
     report.objects = sum(len(m.rows) for m in work.members)
     report.problems = member_problems(work.members, work.path)
+    skips = member_skips(work.members, work.path)
     report.notes = [n for m in work.members for n in m.notes]
     if report.objects == 0 and report.problems:
         report.status = "failed"  # nothing usable; the file is still recorded, with its problems
+    elif report.objects == 0 and skips:
+        report.status = "skipped"
+        report.notes = skips + report.notes
+    else:
+        report.notes = skips + report.notes  # e.g. the readme inside a zip of dumps
     return report
 
 

@@ -59,6 +59,8 @@ class MemberPlan:
     rows: list[ObjectRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Why a file that is fine holds nothing to import (a text file, only requests), else None.
+    skipped: str | None = None
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -120,6 +122,9 @@ def plan_source(src: SourceFile) -> MemberPlan:
     if src.error:
         plan.problems.append(src.error)
         return plan
+    if src.form == "text":  # a README or a list beside the dumps: nothing wrong, nothing to keep
+        plan.skipped = "; ".join(p.text for p in src.problems) or "text file"
+        return plan
     problems = plan.problems
     problems += [str(p) for p in src.problems]
     found: list[tuple[Message, Dump, Device, Dump, bytes, int, bytes | None]] = []
@@ -180,7 +185,11 @@ def plan_source(src: SourceFile) -> MemberPlan:
             msg.data, raw))
     if not plan.rows and src.messages:
         only = ", ".join(sorted(set(kinds_without_sound)))
-        problems.append("no sound object in this file" + (f" (only: {only})" if only else ""))
+        reason = "no sound object in this file" + (f" (only: {only})" if only else "")
+        if problems:
+            problems.append(reason)
+        else:  # e.g. a capture of the requests a host sent: well formed, nothing to keep
+            plan.skipped = reason
     plan.problems = _dedupe(problems)
     return plan
 
@@ -189,12 +198,16 @@ def plan_file(data: bytes, path: str, readers: list[ForeignReader]) -> list[Memb
     return [plan_source(src) for src in read_bytes(data, path, readers)]
 
 
+def _prefix(m: MemberPlan, disk_path: str) -> str:
+    return "" if m.path == disk_path else f"{m.path.rsplit('!', 1)[-1]}: "
+
+
 def member_problems(members: list[MemberPlan], disk_path: str) -> list[str]:
-    out = []
-    for m in members:
-        prefix = "" if m.path == disk_path else f"{m.path.rsplit('!', 1)[-1]}: "
-        out += [prefix + p for p in m.problems]
-    return out
+    return [_prefix(m, disk_path) + p for m in members for p in m.problems]
+
+
+def member_skips(members: list[MemberPlan], disk_path: str) -> list[str]:
+    return [_prefix(m, disk_path) + m.skipped for m in members if m.skipped]
 
 
 @dataclass
