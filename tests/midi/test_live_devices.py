@@ -169,6 +169,8 @@ def test_backup_and_send_match_the_simulator(device_id, jack_server, tmp_path):
     for out in outputs:
         assert (folder / _file_name(out.name)).read_bytes() == out.data, out.name
     assert (folder / manifest["combined"]["file"]).read_bytes() == b"".join(o.data for o in outputs)
+    expected_files = {_file_name(o.name) for o in outputs} | {manifest["combined"]["file"], "manifest.json"}
+    assert {p.name for p in folder.iterdir()} == expected_files  # no interim or .part files left
     assert saved.read_bytes() == memory, stopped["log"][-5:]
 
 

@@ -137,3 +137,25 @@ def test_pty_stall_in_process_times_out(tmp_path):
 def test_missing_device_file_is_a_clear_error(tmp_path):
     with pytest.raises(PortError, match="does not exist"):
         open_port(str(tmp_path / "nothing"))
+
+
+def test_serial_backend_over_a_pty(toy_device, tmp_path):
+    """The serial backend (pyserial, optional) at 31,250 baud, on a pty standing in for a UART."""
+    pytest.importorskip("serial", reason="pyserial is optional (pip install pyserial)")
+    device, path = open_pty(None)
+    stop = threading.Event()
+    t = threading.Thread(target=engine.serve, args=(ToyEmulator(EmulatorOptions()), device),
+                         kwargs={"stop": stop}, daemon=True)
+    t.start()
+    try:
+        out = tmp_path / "tone.syx"
+        res = invoke("request", "live-toy", "tone:2", "--backend", "serial", "--port", path,
+                     "-o", str(out), "--json")
+        assert res.exit_code == 0, res.output
+        s = json.loads(res.stdout)
+        assert s["backend"] == "serial" and s["form"] == "faithful"
+        assert out.read_bytes() == tone_message(2, default_tone(2))
+    finally:
+        stop.set()
+        t.join(5)
+        device.close()

@@ -172,10 +172,11 @@ def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
     return Options(**values)
 
 
-def _protocol(call: Callable[[], Any]) -> Peer:
+def _protocol(call: Callable[[], Any], opened: Opened) -> Peer:
     try:
         return call()
     except DeviceError as exc:
+        opened.transport.close()
         fail(str(exc))
 
 
@@ -326,7 +327,7 @@ def request(device_id: str, what: str, output: str, **kw: Any) -> None:
     notes: list[str] = []
     form = _form(opened, kw, notes)
     options = _options(kw, form)
-    protocol = _protocol(lambda: dev.request_protocol(what, options))
+    protocol = _protocol(lambda: dev.request_protocol(what, options), opened)
     recovery = Path(kw["recovery_dir"] or Path(output).parent or ".")
     result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} {what}"), recovery)
     summary = _base_summary("request", opened, form) | {"device": dev.id, "what": what,
@@ -372,7 +373,7 @@ def backup(device_id: str, output: str, **kw: Any) -> None:
     notes: list[str] = []
     form = _form(opened, kw, notes)
     options = _options(kw, form)
-    protocol = _protocol(lambda: dev.backup_protocol(options))
+    protocol = _protocol(lambda: dev.backup_protocol(options), opened)
     folder.mkdir(parents=True, exist_ok=True)
     interim: dict[str, Path] = {}
 
@@ -448,7 +449,7 @@ def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> No
         notes.append("no input port matched: the device's answers cannot be heard")
     form = _form(opened, kw, notes)
     options = _options(kw, form, program=program)
-    protocol = _protocol(lambda: dev.send_protocol(data, options))
+    protocol = _protocol(lambda: dev.send_protocol(data, options), opened)
     recovery = Path(kw["recovery_dir"] or Path(file).parent)
     result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} send"), recovery)
     summary = _base_summary("send", opened, form) | {"device": dev.id, "file": file,
@@ -601,13 +602,20 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     panel = _Panel(emulator)
     stop = threading.Event()
     handlers = {signal.SIGINT: lambda s, f: stop.set(), signal.SIGTERM: lambda s, f: stop.set()}
-    if callable(getattr(emulator, "panel_dump", None)):
-        handlers[signal.SIGUSR1] = lambda s, f: setattr(panel, "presses", panel.presses + 1)
+    has_panel = callable(getattr(emulator, "panel_dump", None))
+    usr1 = getattr(signal, "SIGUSR1", None)  # not on Windows
+    if usr1 is not None:
+        def press(signum, frame):
+            if has_panel:
+                panel.presses += 1
+            else:
+                err_console.print(f"[yellow]note:[/yellow] {dev.id} has no panel dump to start")
+        handlers[usr1] = press
     old = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
     where = getattr(transport, "path", None) or port
     ready = {"event": "ready", "device": dev.id, "backend": used, "port": where, "pid": os.getpid(),
              "split_sysex": transport.can_split_sysex, "wire_speed": wire_speed,
-             "panel": signal.SIGUSR1 in handlers}
+             "panel": has_panel and usr1 is not None}
     if as_json:
         click.echo(json.dumps(ready), nl=True)
     else:

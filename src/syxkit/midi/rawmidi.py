@@ -17,9 +17,13 @@ import glob
 import os
 import re
 import sys
-import termios
-import tty
 from pathlib import Path
+
+try:  # POSIX only; on Windows this backend reports itself unavailable
+    import termios
+    import tty
+except ImportError:  # pragma: no cover - not on the platforms the tests run on
+    termios = tty = None
 
 from syxkit.midi.ports import Backend, BackendReport, PortError, PortInfo
 from syxkit.transfer.transport import FdTransport
@@ -49,7 +53,7 @@ def _proc_info(card: str, device: str) -> tuple[str, bool, bool]:
 
 
 def _raw(fd: int) -> None:
-    if os.isatty(fd):  # a pty or serial device: no echo, no line editing, no CR/LF changes
+    if tty is not None and os.isatty(fd):  # a pty or serial device: no echo, no line editing, no CR/LF changes
         tty.setraw(fd)
         termios.tcflush(fd, termios.TCIOFLUSH)  # bytes left over from an earlier session
 
@@ -126,6 +130,8 @@ def _open(path: str, mode: int) -> int:
 def open_pty(link: str | None) -> tuple[RawMidiTransport, str]:
     """A pty for an emulated device: returns the transport on the master side and the path
     the other side opens (``link`` when given, pointing at /dev/pts/N)."""
+    if not hasattr(os, "openpty"):
+        raise PortError("rawmidi: ptys exist on Linux and macOS only; use JACK or loopMIDI here")
     master, slave = os.openpty()
     os.set_blocking(master, False)
     _raw(master)
