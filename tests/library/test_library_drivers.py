@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corpus_files import corpus_path
 
 from syxkit.cli import cli
 from syxkit.devices import registry
@@ -47,9 +48,7 @@ def info_problems(path: Path) -> list[tuple[str | None, list[str]]]:
 
 @pytest.fixture(scope="module")
 def corpus_lib(tmp_path_factory):
-    from conftest_corpus import corpus_root
-
-    root = corpus_root()
+    root = corpus_path()
     need("casio-cz", "casio-vz", "casio-rz1", "novation-kstation")
     lib = Library(tmp_path_factory.mktemp("corpus") / "lib.sqlite")
     report = import_paths(lib, [root])
