@@ -13,6 +13,7 @@ so its backup takes 16 s: the only wire-speed transfer here.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -146,7 +147,7 @@ def test_backup_and_send_match_the_simulator(device_id, jack_server, tmp_path):
     spec = SPECS[device_id]
     port = f"emu-{device_id}"
     saved = tmp_path / "memory.syx"
-    env = dict(__import__("os").environ)
+    env = dict(os.environ)
     emu = EmulatorProcess([device_id, "--port", port, "--save-on-exit", str(saved),
                            *_sets(spec["emu"])], env)
     example = dev.example()
@@ -180,7 +181,7 @@ def test_stalled_device_error_and_recovery_file(device_id, jack_server, tmp_path
     spec = SPECS[device_id]
     port = f"stall-{device_id}"
     stall = spec["stall"]
-    env = dict(__import__("os").environ)
+    env = dict(os.environ)
     emu = EmulatorProcess([device_id, "--port", port, "--fault", f"stall:{stall}",
                            *_sets(spec["emu"])], env)
     folder = tmp_path / "backup"
@@ -197,3 +198,24 @@ def test_stalled_device_error_and_recovery_file(device_id, jack_server, tmp_path
     assert not sim.ok and recovered == sim.error.received  # exactly what arrived, all of it
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["recovery_file"] == summary["recovery_file"]
+
+
+def test_vz_panel_dump_through_receive(jack_server, tmp_path):
+    """``syxkit receive`` answers the VZ's bulk open through the driver's ``answer`` hook: the
+    VZ then sends at once (without the OK it would wait 0.5 s first, then send anyway)."""
+    dev = _device("casio-vz")
+    from syxkit.devices.casio_vz import messages
+
+    env = dict(os.environ)
+    emu = EmulatorProcess(["casio-vz", "--port", "vzrecv", "--set", "send_rate=0"], env)
+    out = tmp_path / "vz.syx"
+    try:
+        code, summary, err = _host(["receive", "--port", "vzrecv", "-o", str(out), "--quiet",
+                                    "0.5", "--wait", "30", "--json"], emu, True, env)
+    finally:
+        stopped = emu.stop()
+    assert code == 0, err
+    reference = dev.emulator(Options())
+    assert out.read_bytes() == messages.bulk_file(reference.voices, [], 1)
+    assert len(summary["answers"]) == 1 and "(casio-vz)" in summary["answers"][0]
+    assert not any("sending anyway" in line for line in stopped["log"])
