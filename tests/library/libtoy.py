@@ -9,6 +9,7 @@ Messages (manufacturer 7D = non-commercial; every value 7-bit):
   F0 7D 4C 03 ch pp data[16] F7             pattern (no name)
   F0 7D 4C 10 ch nn (name[8] data[16])*nn F7  bulk of nn voices
   F0 7D 4C 20 ch pp F7                      request (not a sound)
+  F0 7D 4C 30 ch ss ii data[n] F7           packet ii of song ss (a song spans messages)
 data[15] is a byte the device ignores, so sound_bytes leaves it out.
 Foreign file: b"TOYDOS" + records of name[8] data[16].
 """
@@ -40,6 +41,11 @@ def pattern(data: bytes, program: int = 0, channel: int = 1) -> bytes:
 def bulk(voices: list[tuple[str, bytes]], channel: int = 1) -> bytes:
     body = b"".join(n.encode("ascii").ljust(NAME)[:NAME] + bytes(d) for n, d in voices)
     return HEAD + bytes([0x10, channel - 1, len(voices)]) + body + b"\xf7"
+
+
+def song_packets(song: int, data: bytes, size: int = 8, channel: int = 1) -> list[bytes]:
+    return [HEAD + bytes([0x30, channel - 1, song, i]) + data[at:at + size] + b"\xf7"
+            for i, at in enumerate(range(0, len(data), size))]
 
 
 def request(program: int = 0, channel: int = 1) -> bytes:
@@ -92,6 +98,9 @@ class ToyDevice(Device):
             return dump
         if kind_byte == 0x20:
             return Dump(self.id, "request", message, channel=ch, program=d[5])
+        if kind_byte == 0x30 and len(d) >= 8:
+            return Dump(self.id, "song", message, channel=ch, program=d[5], slot=f"S{d[5] + 1:02d}",
+                        payload=bytes(d[7:-1]), details={"packet": d[6]})
         return None
 
     def _voice(self, message, body: bytes, ch: int, program: int | None, at: int) -> Dump:
@@ -106,11 +115,15 @@ class ToyDevice(Device):
         return dump
 
     def sound_bytes(self, dump: Dump) -> bytes | None:
+        if dump.kind == "song":
+            return dump.payload
         if dump.kind not in ("voice", "pattern") or dump.payload is None:
             return None
         return dump.payload[:15]  # data[15] is ignored by the device
 
     def decode(self, dump: Dump) -> dict:
+        if dump.kind == "song":
+            return {"packet": dump.details["packet"], "data": list(dump.payload)}
         if dump.payload is None:
             raise DeviceError(f"{self.id}: nothing to decode in a {dump.kind}")
         return {"level": dump.payload[0], "data": list(dump.payload)}
@@ -118,7 +131,12 @@ class ToyDevice(Device):
     def split(self, dumps: list[Dump], options: Options) -> list[Output]:
         out = []
         for dump in dumps:
-            if dump.parts:
+            if dump.kind == "song":  # one file per song: its packets together
+                if dump.details["packet"] and out and out[-1].name == f"song{dump.program}.syx":
+                    out[-1] = Output(out[-1].name, out[-1].data + dump.message.data)
+                else:
+                    out.append(Output(f"song{dump.program}.syx", dump.message.data))
+            elif dump.parts:
                 for p in dump.parts:
                     out.append(Output(f"{p.index:02d}.syx",
                                       voice(p.payload, p.name, p.index, p.channel)))
@@ -127,6 +145,8 @@ class ToyDevice(Device):
         return out
 
     def join(self, dumps: list[Dump], options: Options) -> list[Output]:
+        if all(d.kind == "song" for d in dumps):
+            return [Output("songs.syx", b"".join(d.message.data for d in dumps))]
         model = options.get("model")
         if model is not None and model not in self.models:
             raise DeviceError(f"{self.id}: unknown model {model!r}")

@@ -191,21 +191,31 @@ def test_kstation_bank_of_50_pairs(tmp_path):
 
 def test_dtx_backup_from_library(tmp_path):
     need("yamaha-dtxtreme2")
-    from syxkit.devices.yamaha_dtx.builders import dump_message
+    import random
+
+    from syxkit.devices.yamaha_dtx.builders import dump_message, dump_messages
 
     folder = tmp_path / "dtx"
     folder.mkdir()
     (folder / "kits.syx").write_bytes(b"".join(
         dump_message("kit", f"KIT{n:02d}   ".encode(), n) for n in range(3)))
     (folder / "chain.syx").write_bytes(dump_message("chain", b"\x01\x02\x03\x04", 0))
+    # A song too large for one message goes in packets: one sound object, one patch.
+    song = dump_messages("song", random.Random(5).randbytes(9000), 3)
+    assert len(song) > 1
+    (folder / "song.syx").write_bytes(b"".join(song))
     with Library(tmp_path / "lib.sqlite") as lib:
-        assert import_paths(lib, [folder]).new == 4
+        report = import_paths(lib, [folder])
+        assert report.new == 5 and not report.with_problems
+        (patch,) = find(lib, Query(kind="song"))
+        assert export_message(lib, patch) == b"".join(song)
         bank = create_bank(lib, "backup", "yamaha-dtxtreme2")
         bank = add_to_bank(lib, bank, [p.id for p in find(lib, Query())])
         out = tmp_path / "backup.syx"
         export_bank(lib, bank, out)
     rows = info_problems(out)
-    assert len(rows) == 4 and all(dev == "yamaha-dtxtreme2" and not p for dev, p in rows)
+    assert len(rows) == 4 + len(song)
+    assert all(dev == "yamaha-dtxtreme2" and not p for dev, p in rows)
 
 
 def test_rename_reaches_the_vz_dump_but_not_a_nameless_cz_tone(corpus_lib):

@@ -246,3 +246,30 @@ def test_worker_processes_give_the_same_library(tmp_path, toy):
                             [f.problems for f in report.files], rows))
     assert results[0] == results[1] == results[2]
     assert results[0][0] > 0 and any(results[0][2])
+
+
+def test_an_object_sent_in_several_messages_is_one_patch(lib, tmp_path):
+    from libtoy import song_packets
+
+    from syxkit.library import Library, decoded, export_message
+    from syxkit.library.banks import add_to_bank, create_bank, export_bank
+
+    song_a, song_b = bytes(range(20)), bytes(range(40, 70))
+    data = (b"".join(song_packets(2, song_a)) + voice(data_bytes(1), "AFTER")
+            + b"".join(song_packets(2, song_a)) + b"".join(song_packets(3, song_b)))
+    (tmp_path / "songs.syx").write_bytes(data)
+    report = import_paths(lib, [tmp_path / "songs.syx"])
+    assert (report.new, report.duplicates) == (3, 1)
+    song, after, other = find(lib, Query())
+    assert (song.kind, after.name, other.kind) == ("song", "AFTER", "song")
+    assert [s.offset for s in song.sources] == [0, len(b"".join(song_packets(2, song_a))) + 31]
+    assert export_message(lib, song) == b"".join(song_packets(2, song_a))
+    assert lib.payload(other.id) == song_b
+    assert [p["data"] for p in decoded(lib, song)["params"]["pieces"]] == [
+        list(song_a[0:8]), list(song_a[8:16]), list(song_a[16:20])]
+    bank = add_to_bank(lib, create_bank(lib, "songs", "toy-lib"), [other.id, song.id])
+    out = tmp_path / "out.syx"
+    export_bank(lib, bank, out)
+    assert out.read_bytes() == b"".join(song_packets(3, song_b)) + b"".join(song_packets(2, song_a))
+    with Library(tmp_path / "again.sqlite") as again:
+        assert import_paths(again, [out]).new == 2

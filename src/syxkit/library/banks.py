@@ -11,7 +11,7 @@ from typing import Any
 
 from syxkit.devices.base import DeviceError, Options
 from syxkit.library.export import write_outputs
-from syxkit.library.messages import driver, export_dump
+from syxkit.library.messages import driver, export_dumps
 from syxkit.library.store import Library, LibraryError, Patch, now, renumber_bank
 
 
@@ -144,7 +144,7 @@ def export_bank(lib: Library, bank: Bank, target: str | Path, *,
         raise LibraryError(f"bank {bank.name!r} is empty")
     dev = driver(bank.device)
     notes: list[str] = []
-    dumps = [export_dump(lib, p, notes) for p in patches]
+    dumps = [d for p in patches for d in export_dumps(lib, p, notes)]
     values = dict(options or {})
     if bank.model and not values.get("model"):
         values["model"] = bank.model
@@ -153,7 +153,7 @@ def export_bank(lib: Library, bank: Bank, target: str | Path, *,
         if pad.device != bank.device:
             raise LibraryError(f"--pad-with patch {pad.id} is a {pad.device} patch, "
                                f"not {bank.device}")
-        values["pad_with"] = [export_dump(lib, pad, notes)]
+        values["pad_with"] = export_dumps(lib, pad, notes)
     opts = Options(**values)
     try:
         outputs = dev.join(dumps, opts)

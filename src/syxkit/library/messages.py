@@ -29,14 +29,20 @@ def driver(device_id: str) -> Device:
                            "decoded or exported") from exc
 
 
-def _identify(dev: Device, data: bytes, what: str) -> Dump:
+def _identify_all(dev: Device, data: bytes, what: str) -> list[Dump]:
+    """The dumps of stored bytes: one message, or several for an object sent in pieces (a
+    song in packets)."""
     messages = frame(data).messages
     if not messages:
         raise LibraryError(f"{what}: stored bytes hold no SysEx message")
-    dump = dev.identify(messages[0]) if dev.accepts(messages[0].data) else None
-    if dump is None:
+    dumps = [dev.identify(m) if dev.accepts(m.data) else None for m in messages]
+    if any(d is None for d in dumps):
         raise LibraryError(f"{what}: the {dev.id} driver no longer recognises the stored message")
-    return dump
+    return dumps  # type: ignore[return-value]
+
+
+def _identify(dev: Device, data: bytes, what: str) -> Dump:
+    return _identify_all(dev, data, what)[0]
 
 
 def _only_object(dev: Device, dump: Dump, what: str) -> Dump:
@@ -55,28 +61,37 @@ def standalone_message(lib: Library, patch: Patch) -> bytes:
     return data
 
 
-def patch_dump(lib: Library, patch: Patch) -> Dump:
-    """The patch as its driver reads it: from its standalone message, else from the first
-    source's whole message and the part index."""
+def patch_dumps(lib: Library, patch: Patch) -> list[Dump]:
+    """The patch as its driver reads it (several dumps for an object sent in pieces): from
+    its standalone message, else from the first source's whole message and the part index."""
     dev = driver(patch.device)
     what = f"patch {patch.id}"
     if patch.message_id is not None:
-        return _only_object(dev, _identify(dev, standalone_message(lib, patch), what), what)
+        dumps = _identify_all(dev, standalone_message(lib, patch), what)
+        return [_only_object(dev, dumps[0], what)] if len(dumps) == 1 else dumps
     for src in patch.sources:
         dump = _identify(dev, lib.message(src.message_id) or b"", what)
         objs = dev.objects(dump)
         for k, obj in enumerate(objs):
             if (obj.index if obj.index is not None else k) == src.part:
-                return obj
+                return [obj]
     raise LibraryError(f"{what}: none of its sources can be read back")
 
 
+def patch_dump(lib: Library, patch: Patch) -> Dump:
+    """The patch's (first) dump."""
+    return patch_dumps(lib, patch)[0]
+
+
 def decoded(lib: Library, patch: Patch) -> dict[str, Any]:
-    """``decode --json``-shaped object for a patch (params are the driver's)."""
-    dump = patch_dump(lib, patch)
+    """``decode --json``-shaped object for a patch (params are the driver's; an object sent
+    in pieces gives one params object per piece under "pieces")."""
+    dumps = patch_dumps(lib, patch)
+    dump = dumps[0]
     dev = driver(patch.device)
     try:
-        params = dev.decode(dump)
+        params = (dev.decode(dump) if len(dumps) == 1
+                  else {"pieces": [dev.decode(d) for d in dumps]})
     except DeviceError as exc:
         raise LibraryError(f"patch {patch.id}: {exc}") from exc
     return {"device": dump.device, "kind": dump.kind, "model": dump.model or patch.model,
@@ -93,24 +108,29 @@ def export_message(lib: Library, patch: Patch, options: Options | None = None,
     data = standalone_message(lib, patch)
     what = f"patch {patch.id}"
     if patch.name_from == "user":
-        dump = _identify(dev, data, what)
-        if dump.name is not None and clean_device_name(dump.name) != patch.name:
+        dumps = _identify_all(dev, data, what)
+        dump = dumps[0]
+        if len(dumps) > 1:
+            notes.append(f"{what}: name {patch.name!r} kept in the library only (the object is "
+                         "sent in several messages)")
+        elif dump.name is not None and clean_device_name(dump.name) != patch.name:
             try:
                 data = dev.rename(dump, patch.name, Options(index=None))
             except (DeviceError, ValueError) as exc:
                 notes.append(f"{what}: name {patch.name!r} not written into the dump: {exc}")
     if options is not None:  # the caller passes options only when asked to re-address
-        dump = _identify(dev, data, what)
         try:
-            outputs = dev.convert([dump], options)
+            outputs = dev.convert(_identify_all(dev, data, what), options)
         except DeviceError as exc:
             raise LibraryError(f"{what}: {exc}") from exc
         data = b"".join(o.data for o in outputs)
     return data
 
 
-def export_dump(lib: Library, patch: Patch, notes: list[str] | None = None) -> Dump:
-    """The patch as a Dump ready for join(): its export bytes (user name applied) re-read."""
+def export_dumps(lib: Library, patch: Patch, notes: list[str] | None = None) -> list[Dump]:
+    """The patch as Dumps ready for join(): its export bytes (user name applied) re-read;
+    several for an object sent in pieces."""
     dev = driver(patch.device)
-    data = export_message(lib, patch, None, notes)
-    return _only_object(dev, _identify(dev, data, f"patch {patch.id}"), f"patch {patch.id}")
+    what = f"patch {patch.id}"
+    dumps = _identify_all(dev, export_message(lib, patch, None, notes), what)
+    return [_only_object(dev, dumps[0], what)] if len(dumps) == 1 else dumps

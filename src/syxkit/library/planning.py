@@ -116,6 +116,125 @@ def _standalone_messages(dev: Device, dump: Dump, fps: list[bytes | None],
     return [found.get(fp) if fp is not None else None for fp in fps]
 
 
+@dataclass
+class _Found:
+    """A sound object found in a file, before it gets its name."""
+
+    dev: Device
+    dump: Dump  # the message's dump (its address fills what the object leaves empty)
+    obj: Dump
+    fp: bytes
+    part: int
+    message: bytes | None  # the object's own standalone message
+    offset: int
+    msg_data: bytes
+    msg_raw: bytes | None
+    payload: bytes | None
+
+
+def _address(dump: Dump) -> tuple:
+    return (dump.device, dump.kind, dump.channel, dump.bank, dump.program, dump.slot)
+
+
+def _spanning(dev: Device, dumps: list[Dump]) -> list[list[int]] | None:
+    """How the driver's split() ("one file per object") groups these consecutive messages:
+    a song sent in packets comes back as one output holding all of them. None when split
+    does not simply regroup the messages as they are."""
+    try:
+        outputs = dev.split(dumps, Options())
+    except Exception:  # no split, or it refuses: one object per message, as usual
+        return None
+    datas = [d.message.data if d.message is not None else b"" for d in dumps]
+    groups, at = [], 0
+    for out in outputs:
+        msgs = [m.data for m in frame(out.data).messages]
+        if not msgs:
+            continue
+        if datas[at:at + len(msgs)] != msgs:
+            return None
+        groups.append(list(range(at, at + len(msgs))))
+        at += len(msgs)
+    return groups if at == len(dumps) else None
+
+
+def _units(items: list[tuple[Message, Dump, Device]]) -> list[list[int]]:
+    """Which messages form one object: runs of messages with the same device, kind and
+    address (song packets share their song's number) are offered to the driver's split();
+    everything else stands alone."""
+    units: list[list[int]] = []
+    i = 0
+    while i < len(items):
+        j = i + 1
+        key = _address(items[i][1])
+        while (j < len(items) and not items[i][1].parts and not items[j][1].parts
+               and _address(items[j][1]) == key):
+            j += 1
+        if j - i > 1:
+            groups = _spanning(items[i][2], [d for _, d, _ in items[i:j]])
+            if groups is not None:
+                units += [[i + k for k in g] for g in groups]
+                i = j
+                continue
+        units += [[k] for k in range(i, j)]
+        i = j
+    return units
+
+
+def _joined(items: list[tuple[Message, Dump, Device]], unit: list[int],
+            problems: list[str]) -> _Found | None:
+    """One object made of several messages (a song in packets): its sound is the packets'
+    sound bytes in order, its message the packets together."""
+    msgs = [items[k][0] for k in unit]
+    dumps = [items[k][1] for k in unit]
+    dev = items[unit[0]][2]
+    sounds = []
+    for msg, dump in zip(msgs, dumps, strict=True):
+        sound = _guard("sound_bytes", msg.offset, problems, dev.sound_bytes, dump)
+        if sound is None:
+            return None
+        sounds.append(sound)
+    data = b"".join(m.data for m in msgs)
+    original = b"".join(m.original for m in msgs)
+    payload = (b"".join(d.payload for d in dumps)
+               if all(d.payload is not None for d in dumps) else None)
+    first = dumps[0]
+    return _Found(dev, first, first, fingerprint(dev.id, first.kind, b"".join(sounds)), -1,
+                  data, msgs[0].offset, data, original if original != data else None, payload)
+
+
+def _objects_of(msg: Message, dump: Dump, dev: Device, plan: MemberPlan,
+                kinds_without_sound: list[str]) -> list[_Found]:
+    """The sound objects of one message: itself, or the parts of a bulk message."""
+    problems = plan.problems
+    objs = _guard("objects", msg.offset, problems, dev.objects, dump) or []
+    whole = not dump.parts and len(objs) == 1
+    fps: list[bytes | None] = []
+    for k, obj in enumerate(objs):
+        sound = _guard("sound_bytes", msg.offset, problems, dev.sound_bytes, obj)
+        if obj is not dump:
+            problems += [f"part {k}: {p}" for p in obj.problems]
+        if sound is None:
+            kinds_without_sound.append(obj.kind)
+        fps.append(None if sound is None else fingerprint(dev.id, obj.kind, sound))
+    if whole:
+        standalone: list[bytes | None] = [msg.data]
+    elif any(fps):
+        standalone = _standalone_messages(dev, dump, fps, problems)
+    raw = msg.raw if msg.raw is not None and msg.raw != msg.data else None
+    found = []
+    for k, (obj, fp) in enumerate(zip(objs, fps, strict=True)):
+        if fp is None:
+            continue
+        message = standalone[k]
+        if message is None:
+            plan.notes.append(f"offset {msg.offset} part {k}: {dev.id} builds no standalone "
+                              "message for it; kept with its bulk message")
+        part = -1 if whole else (obj.index if obj.index is not None else k)
+        found.append(_Found(dev, dump, obj, fp, part, message, msg.offset, msg.data, raw,
+                            obj.payload))
+    return found
+
+
 def plan_source(src: SourceFile) -> MemberPlan:
     """Everything a SourceFile holds, as rows to write; problems collected, nothing raised."""
     plan = MemberPlan(src.path, hashlib.sha256(src.data).digest(), len(src.data), src.form)
@@ -127,8 +246,7 @@ def plan_source(src: SourceFile) -> MemberPlan:
         return plan
     problems = plan.problems
     problems += [str(p) for p in src.problems]
-    found: list[tuple[Message, Dump, Device, Dump, bytes, int, bytes | None]] = []
-    kinds_without_sound: list[str] = []
+    items: list[tuple[Message, Dump, Device]] = []
     for msg in src.messages:
         dump = _guard("identify", msg.offset, problems, registry.identify, msg)
         problems += [str(p) for p in Entry(src, msg, dump).problems]
@@ -137,32 +255,19 @@ def plan_source(src: SourceFile) -> MemberPlan:
             problems.append(f"offset {msg.offset}: {len(msg.original)}-byte message from {maker} "
                             "is not from a known device; not imported")
             continue
-        dev = registry.get(dump.device)
-        objs = _guard("objects", msg.offset, problems, dev.objects, dump) or []
-        whole = not dump.parts and len(objs) == 1
-        fps: list[bytes | None] = []
-        for k, obj in enumerate(objs):
-            sound = _guard("sound_bytes", msg.offset, problems, dev.sound_bytes, obj)
-            if obj is not dump:
-                problems += [f"part {k}: {p}" for p in obj.problems]
-            if sound is None:
-                kinds_without_sound.append(obj.kind)
-            fps.append(None if sound is None else fingerprint(dev.id, obj.kind, sound))
-        if whole:
-            standalone: list[bytes | None] = [msg.data]
-        elif any(fps):
-            standalone = _standalone_messages(dev, dump, fps, problems)
-        for k, (obj, fp) in enumerate(zip(objs, fps, strict=True)):
-            if fp is None:
-                continue
-            message = standalone[k]
-            if message is None:
-                plan.notes.append(f"offset {msg.offset} part {k}: {dev.id} builds no standalone "
-                                  "message for it; kept with its bulk message")
-            part = -1 if whole else (obj.index if obj.index is not None else k)
-            found.append((msg, dump, dev, obj, fp, part, message))
+        items.append((msg, dump, registry.get(dump.device)))
+    found: list[_Found] = []
+    kinds_without_sound: list[str] = []
+    for unit in _units(items):
+        joined = _joined(items, unit, problems) if len(unit) > 1 else None
+        if joined is not None:
+            found.append(joined)
+            continue
+        for k in unit:
+            found += _objects_of(*items[k], plan, kinds_without_sound)
     stem = None
-    for position, (msg, dump, dev, obj, fp, part, message) in enumerate(found):
+    for position, f in enumerate(found):
+        obj, dump = f.obj, f.dump
         name = clean_device_name(obj.name)
         name_from, source_key = "device", norm_name(name or "")
         if name is None:
@@ -173,16 +278,14 @@ def plan_source(src: SourceFile) -> MemberPlan:
             if stem is None:
                 stem = norm_name(file_stem(src.path))
             source_key = stem
-        raw = msg.raw if msg.raw is not None and msg.raw != msg.data else None
         plan.rows.append(ObjectRow(
-            fp, dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
-            obj.payload, message,
-            msg.offset, part,
+            f.fp, f.dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
+            f.payload, f.message, f.offset, f.part,
             obj.channel if obj.channel is not None else dump.channel,
             obj.bank if obj.bank is not None else dump.bank,
             obj.program if obj.program is not None else dump.program,
             obj.slot or (None if obj is not dump and dump.parts else dump.slot),
-            msg.data, raw))
+            f.msg_data, f.msg_raw))
     if not plan.rows and src.messages:
         only = ", ".join(sorted(set(kinds_without_sound)))
         reason = "no sound object in this file" + (f" (only: {only})" if only else "")
