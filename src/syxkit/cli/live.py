@@ -622,6 +622,10 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
         err_console.print(f"emulating {dev.id} on {used} port {where!r} (pid {os.getpid()}); "
                           "Ctrl-C to stop" + ("; kill -USR1 sends a panel dump" if ready["panel"] else ""),
                           highlight=False)
+    if not transport.can_split_sysex:
+        err_console.print(f"[yellow]note:[/yellow] {used} carries whole messages only: the "
+                          "emulator hears a SysEx when its F7 arrives, so hosts must use the "
+                          "embedded or paced form")
     warn_unused(dev, options)
     try:
         engine.serve(panel, transport, stop=stop)
