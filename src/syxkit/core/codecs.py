@@ -50,14 +50,27 @@ def nibbles_lo_first(data: bytes) -> bytes:
     return bytes(out)
 
 
+# Joining nibbles without a Python loop (about ten times faster; the library imports 10,000+
+# tones a second through these): shift the high nibbles up with a 256-byte table, then OR the
+# two halves as big integers, since within each byte their bits do not overlap.
+_SHIFT4 = bytes((b << 4) & 0xFF for b in range(256))
+
+
+def _join_nibbles(high: bytes, low: bytes) -> bytes:
+    n = len(high)
+    return (int.from_bytes(high.translate(_SHIFT4), "big") | int.from_bytes(low, "big")).to_bytes(n, "big")
+
+
 def denibble_hi_first(data: bytes) -> bytes:
     _check_nibbles(data)
-    return bytes((h << 4) | lo for h, lo in zip(data[0::2], data[1::2], strict=True))
+    data = bytes(data)
+    return _join_nibbles(data[0::2], data[1::2])
 
 
 def denibble_lo_first(data: bytes) -> bytes:
     _check_nibbles(data)
-    return bytes((h << 4) | lo for lo, h in zip(data[0::2], data[1::2], strict=True))
+    data = bytes(data)
+    return _join_nibbles(data[1::2], data[0::2])
 
 
 def pack_7bit(data: bytes) -> bytes:
