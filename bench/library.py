@@ -35,6 +35,7 @@ from syxkit.library import (
     same_name_different_sounds,
     same_sound_different_names,
 )
+from syxkit.library.importer import default_workers
 
 ADJECTIVES = """warm bright dark soft hard fat thin wide deep hollow glassy metal wooden airy
 breathy buzzy clean dirty dusty fuzzy silky smooth rough sharp sweet sour cold hot icy lush
@@ -125,14 +126,15 @@ def _timed(call) -> tuple[float, object]:
     return (time.perf_counter() - t) * 1000, result
 
 
-def run(scale: float, workdir: Path, searches: int = 60) -> dict[str, object]:
+def run(scale: float, workdir: Path, searches: int = 60,
+        workers: int | None = None) -> dict[str, object]:
     files = workdir / "dumps"
     t = time.perf_counter()
     made = generate(files, scale)
     generate_s = time.perf_counter() - t
     with Library(workdir / "bench.sqlite") as lib:
         t = time.perf_counter()
-        report = import_paths(lib, [files])
+        report = import_paths(lib, [files], workers=workers)
         import_s = time.perf_counter() - t
         t = time.perf_counter()
         again = import_paths(lib, [files])
@@ -153,6 +155,7 @@ def run(scale: float, workdir: Path, searches: int = 60) -> dict[str, object]:
         sounds_ms, sounds = _timed(lambda: same_name_different_sounds(lib))
         return {
             "scale": scale,
+            "workers": default_workers() if workers is None else workers,
             "files": made["files"],
             "objects": made["objects"],
             "patches": lib.count(),
@@ -179,12 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="Fraction of the full size.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     parser.add_argument("--dir", type=Path, help="Work folder (kept); default: a temporary one.")
+    parser.add_argument("--workers", type=int, help="Planning processes (default: CPUs - 1; 0 = "
+                        "import in this process only).")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be in (0, 10]")
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="syxkit-bench-"))
     try:
-        result = run(args.scale, workdir)
+        result = run(args.scale, workdir, workers=args.workers)
     finally:
         if args.dir is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -258,13 +258,16 @@ def _init_worker() -> None:
         pass
 
 
-def _worker(jobs: list[tuple[Path, bytes | None]], out_fd: int) -> None:
+Job = tuple[Path, str, bytes | None]  # path as given, resolved, sha256 if cleanly imported
+
+
+def _worker(jobs: list[Job], out_fd: int) -> None:
     _init_worker()
     readers = registry.foreign_readers()
     with os.fdopen(out_fd, "wb") as out:
-        for path, sha in jobs:
+        for path, resolved, sha in jobs:
             try:
-                work = read_file(path, sha, readers)
+                work = read_file(path, sha, readers, resolved)
             except Exception as exc:  # a bug here must cost one file, not the import
                 work = FileWork(str(path), str(path),
                                 error=f"internal error while reading: {type(exc).__name__}: {exc}")
@@ -280,12 +283,12 @@ def default_workers() -> int:
     return max(1, min(cpus - 1, 3))
 
 
-def _planned(jobs: list[tuple[Path, bytes | None]], workers: int) -> Iterator[FileWork]:
+def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:
     """FileWork for each job, in order: from forked workers when worthwhile, else here."""
     if workers < 1 or len(jobs) < WORKER_MIN_FILES or not sys.platform.startswith("linux"):
         readers = registry.foreign_readers()
-        for path, sha in jobs:
-            yield read_file(path, sha, readers)
+        for path, resolved, sha in jobs:
+            yield read_file(path, sha, readers, resolved)
         return
     children: list[tuple[int, Any]] = []
     try:
@@ -305,7 +308,7 @@ def _planned(jobs: list[tuple[Path, bytes | None]], workers: int) -> Iterator[Fi
                     os._exit(status)
             os.close(write_fd)
             children.append((pid, os.fdopen(read_fd, "rb")))
-        for i, (path, _) in enumerate(jobs):
+        for i, (path, _, _) in enumerate(jobs):
             try:
                 yield pickle.load(children[i % workers][1])
             except (EOFError, pickle.UnpicklingError):
@@ -328,13 +331,19 @@ def import_paths(lib: Library, paths: Iterable[str | os.PathLike], *, rescan: bo
     # The library's own files may sit in the folder being imported; the database holds SysEx
     # bytes, so reading it would import the library into itself.
     own = {str(lib.path.resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
-    items = [i for i in iter_files(paths) if isinstance(i, tuple) or str(i.resolve()) not in own]
     clean = {} if rescan else _clean_files(lib)
-    jobs = []
-    for item in items:
-        if not isinstance(item, tuple):
-            known = clean.get(str(item.resolve()))
-            jobs.append((item, None if known is None else known[0]))
+    items: list[Path | tuple[Path, str]] = []
+    jobs: list[Job] = []
+    for item in iter_files(paths):
+        if isinstance(item, tuple):
+            items.append(item)
+            continue
+        resolved = str(item.resolve())
+        if resolved in own:
+            continue
+        items.append(item)
+        known = clean.get(resolved)
+        jobs.append((item, resolved, None if known is None else known[0]))
     report = ImportReport()
     planned = _planned(jobs, default_workers() if workers is None else workers)
     lib.conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_WAL_PAGES}")

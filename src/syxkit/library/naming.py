@@ -24,9 +24,10 @@ def file_stem(path: str) -> str:
     return stem.strip() or PurePosixPath(member.replace("\\", "/")).name or "patch"
 
 
-def file_based_name(path: str, position: int, count: int) -> str:
-    """``STEM`` for a file holding one sound, ``STEM NN`` (1-based position) for several."""
-    stem = file_stem(path)
+def file_based_name(path: str, position: int, count: int, stem: str | None = None) -> str:
+    """``STEM`` for a file holding one sound, ``STEM NN`` (1-based position) for several
+    (``stem``: the file's stem when the caller has it already)."""
+    stem = file_stem(path) if stem is None else stem
     if count <= 1:
         return stem
     width = max(2, len(str(count)))

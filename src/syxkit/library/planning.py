@@ -274,10 +274,11 @@ def plan_source(src: SourceFile) -> MemberPlan:
             # A made-up name ("BASS 07") says only which file the sound came from, so for the
             # "same sound, different names" question the file's own name is what counts: the
             # blank tones 6-16 of BASS.SYX are one name, not eleven.
-            name, name_from = file_based_name(src.path, position, len(found)), "file"
             if stem is None:
-                stem = norm_name(file_stem(src.path))
-            source_key = stem
+                stem = file_stem(src.path)
+                stem_key = norm_name(stem)
+            name = file_based_name(src.path, position, len(found), stem)
+            name_from, source_key = "file", stem_key
         plan.rows.append(ObjectRow(
             f.fp, f.dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
             f.payload, f.message, f.offset, f.part,
@@ -333,12 +334,14 @@ class FileWork:
         return "zip"
 
 
-def read_file(path: Path, clean_sha: bytes | None, readers: list[ForeignReader]) -> FileWork:
+def read_file(path: Path, clean_sha: bytes | None, readers: list[ForeignReader],
+              resolved: str | None = None) -> FileWork:
     """Read and plan one file. ``clean_sha`` is the sha256 it had when last imported without
-    problems (None: not so imported, or rescan): the same content is not planned again."""
+    problems (None: not so imported, or rescan): the same content is not planned again.
+    ``resolved``: its absolute path, when the caller has it already."""
     shown = str(path)
     try:
-        disk_path = str(path.resolve())
+        disk_path = resolved or str(path.resolve())
         st = path.stat()
         if st.st_size > MAX_FILE_BYTES:
             return FileWork(shown, disk_path,
