@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from syxkit.cli.common import INT
 from syxkit.core.fileio import atomic_write
-from syxkit.core.numbers import parse_int
 from syxkit.devices.yamaha_dtx import builders
 from syxkit.devices.yamaha_dtx.table import KINDS, type_for_kind
 
@@ -13,18 +13,6 @@ NUMBERING = """Numbering: --program is the object number as sent on the wire, co
 the panel counts from 1, so User kit 12 is --program 11 (or --panel 12). The generic
 commands (syxkit convert --program N) take the wire number too; syxkit info shows both
 (program = wire number, slot = panel name)."""
-
-
-class _Number(click.ParamType):
-    name = "number"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_int(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
 
 
 @click.group(name="dtx", help=f"Yamaha DTXtreme IIs tools.\n\n{NUMBERING}")
@@ -40,7 +28,7 @@ current song (7F 7F), so a song needs a number.
 
 Without -o the request is printed as hex.""")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--program", type=_Number(), help="Object number as on the wire (0-based).")
+@click.option("--program", type=INT, help="Object number as on the wire (0-based).")
 @click.option("--panel", type=click.IntRange(min=1), help="Object number as the panel shows it (from 1).")
 @click.option("--edit-buffer", is_flag=True, help="Ask for the kit/chain edit buffer (7F 7F).")
 @click.option("--device-number", type=click.IntRange(1, 16), default=1, show_default=True)
