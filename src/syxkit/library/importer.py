@@ -16,6 +16,7 @@ it now; the unique keys on sources and fingerprints still make that add nothing 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -291,6 +292,9 @@ def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:
             yield read_file(path, sha, readers, resolved)
         return
     children: list[tuple[int, Any]] = []
+    # Objects that exist now are left out of the workers' garbage collections: a collection
+    # touching them all would copy every page of this process into each worker.
+    gc.freeze()
     try:
         for k in range(workers):
             read_fd, write_fd = os.pipe()
@@ -308,6 +312,7 @@ def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:
                     os._exit(status)
             os.close(write_fd)
             children.append((pid, os.fdopen(read_fd, "rb")))
+        gc.unfreeze()
         for i, (path, _, _) in enumerate(jobs):
             try:
                 yield pickle.load(children[i % workers][1])
@@ -315,6 +320,7 @@ def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:
                 yield FileWork(str(path), str(path), error="internal error: the reading process "
                                                            "stopped; import this file again")
     finally:
+        gc.unfreeze()
         for pid, f in children:
             f.close()
             try:
