@@ -209,3 +209,14 @@ def test_check_reports_integrity(run, dumps):
     run("import", str(dumps))
     stats = run.json("check")
     assert stats["integrity"] == ["ok"] and stats["patches"] == 6 and stats["sources"] == 7
+
+
+def test_clear_errors_instead_of_tracebacks(run, dumps, tmp_path, toy):
+    run("import", str(dumps))
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert "cannot write" in run("export", "--all", "-o", str(blocker / "sub"), code=1).output
+    assert "say what to search for" in run("search", "  ", code=2).output
+    assert "no 'nope' driver is installed" in run("bank", "create", "b", "--device", "nope", code=1).output
+    result = CliRunner().invoke(cli, ["lib", "--library", str(blocker / "lib.sqlite"), "list"])
+    assert result.exit_code == 1 and "cannot open the library" in result.output

@@ -168,6 +168,8 @@ def list_cmd(ctx, as_json, **kw) -> None:
 @click.pass_context
 def search_cmd(ctx, text, as_json, **kw) -> None:
     """Find patches by name (every word, as a prefix: "bra str" finds BRASS STRINGS)."""
+    if not text.strip():
+        fail("say what to search for (use `syxkit lib list` for every patch)", 2)
     with _opened(ctx) as library:
         _show_list(find(library, _query(text, **kw)), as_json)
 

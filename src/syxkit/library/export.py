@@ -125,7 +125,10 @@ def export_patches(lib: Library, patches: list[Patch], target: str | Path, *,
     else:
         for p in patches:
             items.append((p.name, export_message(lib, p, options, result.notes)))
-    write_items(Path(target), items, result)
+    try:
+        write_items(Path(target), items, result)
+    except OSError as exc:
+        raise LibraryError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from exc
     if options is not None:
         result.unused_options = options.unused()
     return result
@@ -135,11 +138,14 @@ def write_outputs(outputs: list[Output], target: str | Path) -> list[Path]:
     """A driver's outputs: one goes to ``target``; several go beside it as
     ``<stem>-<output name>``."""
     target = Path(target)
-    if len(outputs) == 1:
-        return [atomic_write(target, outputs[0].data)]
-    written = []
-    for o in outputs:
-        name = Path(o.name)
-        written.append(atomic_write(
-            target.with_name(f"{target.stem}-{name.stem}{name.suffix or target.suffix}"), o.data))
-    return written
+    try:
+        if len(outputs) == 1:
+            return [atomic_write(target, outputs[0].data)]
+        written = []
+        for o in outputs:
+            name = Path(o.name)
+            written.append(atomic_write(
+                target.with_name(f"{target.stem}-{name.stem}{name.suffix or target.suffix}"), o.data))
+        return written
+    except OSError as exc:
+        raise LibraryError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from exc

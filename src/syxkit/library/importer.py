@@ -281,7 +281,7 @@ def default_workers() -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus - 1, 3))
+    return max(0, min(cpus - 1, 3))  # one CPU: no worker, planning and writing take turns
 
 
 def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:

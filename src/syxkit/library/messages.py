@@ -25,8 +25,8 @@ def driver(device_id: str) -> Device:
     try:
         return registry.get(device_id)
     except KeyError as exc:
-        raise LibraryError(f"the {device_id} driver is not installed; this patch cannot be "
-                           "decoded or exported") from exc
+        known = ", ".join(d.id for d in registry.devices())
+        raise LibraryError(f"no {device_id!r} driver is installed (known: {known})") from exc
 
 
 def _identify_all(dev: Device, data: bytes, what: str) -> list[Dump]:

@@ -98,11 +98,12 @@ class Library:
 
     def __init__(self, path: str | Path | None = None):
         self.path = library_path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        except sqlite3.Error as exc:
-            raise LibraryError(f"{self.path}: cannot open the library: {exc}") from exc
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise LibraryError(f"{self.path}: cannot open the library: {reason}") from exc
         try:
             self._configure()
             migrate(self.conn)
