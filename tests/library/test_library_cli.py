@@ -220,3 +220,22 @@ def test_clear_errors_instead_of_tracebacks(run, dumps, tmp_path, toy):
     assert "no 'nope' driver is installed" in run("bank", "create", "b", "--device", "nope", code=1).output
     result = CliRunner().invoke(cli, ["lib", "--library", str(blocker / "lib.sqlite"), "list"])
     assert result.exit_code == 1 and "cannot open the library" in result.output
+
+
+def test_list_limits_and_original_export(run, tmp_path):
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    data = bulk([(f"V{i}", data_bytes(300 + i)) for i in range(5)])
+    (folder / "b.syx").write_bytes(data)
+    run("import", str(folder))
+    assert len(run.json("list")) == 5 and len(run.json("list", "--limit", "2")) == 2
+    table = run("list", "--limit", "3").output
+    assert "5 patch(es)" not in table and "3 patch(es)" in table
+    out = tmp_path / "orig.syx"
+    run("export", "--all", "--original", "-o", str(out))
+    assert out.read_bytes() == data  # the bulk message once, as found
+    parts = tmp_path / "parts.syx"
+    run("export", "--all", "-o", str(parts))
+    assert parts.read_bytes() == b"".join(voice(data_bytes(300 + i), f"V{i}", i) for i in range(5))
+    assert "cannot re-address" in run("export", "--all", "--original", "--channel", "2", "-o",
+                                      str(out), code=1).output

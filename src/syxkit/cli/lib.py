@@ -91,12 +91,21 @@ def _table(patches: list[Patch], title: str | None = None) -> Table:
     return table
 
 
-def _show_list(patches: list[Patch], as_json: bool) -> None:
+TABLE_ROWS = 200  # a terminal table stops here unless --limit says otherwise; JSON never does
+
+
+def _show_list(patches: list[Patch], as_json: bool, limit: int | None) -> None:
+    if limit:
+        patches = patches[:limit]
     if as_json:
         emit_json([p.to_json() for p in patches])
         return
-    console.print(_table(patches))
-    console.print(f"{len(patches)} patch(es)", highlight=False)
+    shown = patches if limit is not None else patches[:TABLE_ROWS]
+    console.print(_table(shown))
+    more = len(patches) - len(shown)
+    console.print(f"{len(patches)} patch(es)" + (f"; the first {len(shown)} shown (--limit 0 "
+                                                  "shows all, --json lists all)" if more else ""),
+                  highlight=False)
 
 
 @click.group(name="lib")
@@ -151,27 +160,34 @@ def import_cmd(ctx, paths, rescan, as_json) -> None:
     sys.exit(1 if report.with_problems else 0)
 
 
+limit_option = click.option(
+    "--limit", type=click.IntRange(min=0),
+    help=f"At most this many (0 = all). Default: all with --json, {TABLE_ROWS} in a table.")
+
+
 @lib.command("list")
 @_filters
+@limit_option
 @json_option
 @click.pass_context
-def list_cmd(ctx, as_json, **kw) -> None:
-    """List patches (every match; filters combine)."""
+def list_cmd(ctx, as_json, limit, **kw) -> None:
+    """List patches (filters combine)."""
     with _opened(ctx) as library:
-        _show_list(find(library, _query(**kw)), as_json)
+        _show_list(find(library, _query(**kw)), as_json, limit)
 
 
 @lib.command("search")
 @click.argument("text")
 @_filters
+@limit_option
 @json_option
 @click.pass_context
-def search_cmd(ctx, text, as_json, **kw) -> None:
+def search_cmd(ctx, text, as_json, limit, **kw) -> None:
     """Find patches by name (every word, as a prefix: "bra str" finds BRASS STRINGS)."""
     if not text.strip():
         fail("say what to search for (use `syxkit lib list` for every patch)", 2)
     with _opened(ctx) as library:
-        _show_list(find(library, _query(text, **kw)), as_json)
+        _show_list(find(library, _query(text, **kw)), as_json, limit)
 
 
 @lib.command("show")
