@@ -366,7 +366,8 @@ def import_paths(lib: Library, paths: Iterable[str | os.PathLike], *, rescan: bo
         planned.close()
         lib.conn.execute("PRAGMA wal_autocheckpoint = 1000")
         try:
+            lib.conn.execute("PRAGMA optimize")  # fresh statistics after a big import
             lib.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
-            pass  # a reader holds the WAL; the next checkpoint will do it
+            pass  # busy: the next import or checkpoint will do it
     return report

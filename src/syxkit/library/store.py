@@ -127,10 +127,6 @@ class Library:
         c.execute("PRAGMA cache_size=-32768")
 
     def close(self) -> None:
-        try:
-            self.conn.execute("PRAGMA optimize")
-        except sqlite3.Error:
-            pass
         self.conn.close()
 
     def __enter__(self) -> Library:
