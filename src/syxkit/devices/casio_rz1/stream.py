@@ -199,6 +199,7 @@ def _block_no(segments: list[Segment]) -> int:
 def _parse_dump(data: bytes, cmd: int, ch: int, ram: t.Ram | None, form: str, start: int,
                 end: int) -> Parsed:
     p = Parsed("dump", command=cmd, channel_byte=ch, ram=ram, form=form)
+    terminated = end < len(data) and data[end] == 0xF7
     segments = _segments(data, start, end, p)
     nibbles = bytearray()
     block = 0  # blocks seen so far (numbering)
@@ -230,12 +231,21 @@ def _parse_dump(data: bytes, cmd: int, ch: int, ram: t.Ram | None, form: str, st
             p.blocks += full if all(ok for *_, ok in seg.pieces) else 0
             if p.intact:
                 take(seg)
-        elif ends_stream and full == 0:
-            # The stream stops inside a block: said once, by the length check below.
+        elif ends_stream and full == 0 and not terminated:
+            # The stream was cut off inside a block: what came is a true prefix of the RAM.
+            # Said once, by the length check below.
             block += 1
             partial = seg.length
             if p.intact:
                 take(seg)
+        elif ends_stream and full == 0:
+            # The RZ-1 sent its F7, so it claimed the block whole: a short block means nibbles
+            # were lost somewhere inside it, and every nibble after the gap would decode one
+            # place off. Nothing of it is decoded.
+            _add(p, Issue(seg.start, f"block {block + 1} has {seg.length} nibbles before the F7; "
+                                     f"expected {t.BLOCK_NIBBLES} (nibbles were lost inside it; "
+                                     "this block is not decoded)"), damage=True)
+            block += 1
         else:
             _add(p, Issue(seg.start, f"block {block + 1} has {seg.length} nibbles; expected "
                                      f"{t.BLOCK_NIBBLES} (data from here on is not decoded)"),
