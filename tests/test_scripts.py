@@ -53,12 +53,23 @@ def test_demo_builds_and_reads_its_examples(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     with_example = [d.id for d in registry.devices() if d.example() is not None]
-    written = sorted(p.stem for p in out.glob("*.syx"))
+    examples = out / "examples"
+    written = sorted(p.stem for p in examples.glob("*.syx"))
     assert written == sorted(with_example)
-    assert f"{len(written)} example dump(s) built by syxkit in {out}" in proc.stdout
+    assert f"{len(written)} example dump(s) built by syxkit in {examples}" in proc.stdout
     assert "Try next:" in proc.stdout
     for name in written:
-        assert str(out / f"{name}.syx") in proc.stdout
+        assert str(examples / f"{name}.syx") in proc.stdout
+    # every built-in device is backed up from its emulator, and the backup reads back clean
+    backups = sorted(p.stem for p in (out / "backups").glob("*.syx"))
+    assert backups == sorted(f"{d}-backup" for d in with_example)
+    info = subprocess.run([sys.executable, "-m", "syxkit", "info", "--json", str(out / "backups")],
+                          capture_output=True, text=True, timeout=120)
+    rows = json.loads(info.stdout)
+    assert rows and all(r["device"] and not r["problems"] for r in rows)
+    # the library made from them: a second import adds nothing
+    assert "importing again added 0" in proc.stdout
+    assert (out / "library.sqlite").exists()
 
 
 def test_bench_runs_small_and_reports_its_figures():

@@ -1,4 +1,7 @@
-"""``syxkit demo``: the main job of ./scripts/demo until the library lands."""
+"""``syxkit demo``: the main job of ./scripts/demo. Everything it shows is built by syxkit
+itself, so it runs on any machine: example dumps for each device and what ``info`` reads in
+them, a backup of each emulated device over a simulated MIDI cable at wire speed, and a patch
+library made from those backups."""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ import tempfile
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from syxkit.cli.common import console
 from syxkit.cli.info import _table
 from syxkit.core.fileio import atomic_write
 from syxkit.devices import registry
+from syxkit.devices.base import DeviceError, Options
 from syxkit.inspect import info_rows, load
+from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
+from syxkit.transfer.sim import simulate
 
 NEXT_STEPS = """\
 Try next:
@@ -21,24 +28,81 @@ Try next:
   syxkit convert CAPTURE.syx -o OUT.syx --program 0x20
   syxkit split BANK.syx -o DIR  /  syxkit join *.syx -o BANK.syx
   syxkit fix FILE.syx -o FIXED.syx             repair checksums
+  syxkit lib import FOLDER  /  syxkit lib search NAME
+  syxkit ports  /  syxkit emulate casio-cz --port CZ  /  syxkit backup casio-cz -o DIR
   syxkit devices                               the drivers syxkit knows"""
 
+# What the demo fetches from each emulated device (the devices' own backup sets).
+BACKUPS = {
+    "casio-cz": Options(model="CZ-101"),
+    "casio-rz1": Options(),
+    "novation-kstation": Options(model="K-Station"),
+    "yamaha-dtxtreme2": Options(user_kits=4, chains=2, songs=1, stacks=2),
+}
+EMULATORS = {"casio-vz": Options(panel_send="voices")}
 
-@click.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False), help="Keep the example dumps here.")
-def demo(output) -> None:
-    """Build one example dump per device and show what syxkit reads in them."""
-    folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="syxkit-demo-"))
+
+def _examples(folder: Path) -> None:
     made = 0
     for dev in registry.devices():
         data = dev.example()
-        if data is None:
-            continue
-        atomic_write(folder / f"{dev.id}.syx", data)
-        made += 1
-    console.print(f"[bold]{made} example dump(s) built by syxkit in {folder}[/bold]")
+        if data is not None:
+            atomic_write(folder / f"{dev.id}.syx", data)
+            made += 1
+    console.print(f"[bold]1. {made} example dump(s) built by syxkit in {folder}[/bold]")
     for src in load([folder]):
         console.print(_table(src.path, info_rows(src)))
+
+
+def _backups(folder: Path) -> None:
+    console.print(f"[bold]2. Backups of emulated devices over a simulated MIDI cable at "
+                  f"{WIRE_BYTES_PER_SECOND} bytes/s[/bold]")
+    table = Table("device", "objects", "bytes", "wire time (s)", "file")
+    for dev in registry.devices():
+        try:
+            host = dev.backup_protocol(BACKUPS.get(dev.id, Options()))
+            emulator = dev.emulator(EMULATORS.get(dev.id, Options()))
+        except DeviceError:
+            continue
+        result = simulate(host, emulator)
+        if not result.ok:
+            table.add_row(dev.id, "-", "-", f"{result.seconds:.2f}", f"failed: {result.error}")
+            continue
+        data = b"".join(o.data for o in result.result)
+        path = atomic_write(folder / f"{dev.id}-backup.syx", data)
+        table.add_row(dev.id, str(len(result.result)), f"{len(data):,}", f"{result.seconds:.2f}", path.name)
+    console.print(table)
+
+
+def _library(folder: Path) -> None:
+    from syxkit.library import Library, Query, find, import_paths
+
+    console.print("[bold]3. A patch library made from those backups[/bold]")
+    with Library(folder / "library.sqlite") as lib:
+        dumps = [folder / "examples", folder / "backups"]
+        report = import_paths(lib, dumps, workers=0)
+        again = import_paths(lib, dumps, workers=0)
+        patches = find(lib, Query(), with_sources=False)
+        table = Table("device", "kind", "patches", "example names")
+        groups: dict[tuple[str, str], list[str]] = {}
+        for p in patches:
+            groups.setdefault((p.device, p.kind), []).append(p.name)
+        for (device, kind), names in sorted(groups.items()):
+            table.add_row(device, kind, str(len(names)), ", ".join(names[:3]))
+        console.print(table)
+        console.print(f"{report.new} new patches, {report.duplicates} duplicates; importing again "
+                      f"added {again.new}", highlight=False)
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Keep the demo's files here.")
+def demo(output) -> None:
+    """Build example dumps, back up emulated devices and make a patch library from them."""
+    folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="syxkit-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    _examples(folder / "examples")
+    _backups(folder / "backups")
+    _library(folder)
     console.print(NEXT_STEPS, highlight=False)
 
 

@@ -74,9 +74,14 @@ class VZOptions(EmulatorOptions):
 
 def default_memory() -> tuple[list[bytes], list[bytes]]:
     """64 valid voices and 64 op-mems built from the driver's tables, each named by its slot
-    so every one differs (tests compare memories)."""
+    and each voice at its own total level, so every one is a different sound (tests compare
+    memories; the library de-duplicates by sound)."""
     voice, opmem = example_voice(), example_opmem()
-    voices = [with_name(voice, f"VOICE {slot_label(k)}", VOICE) for k in range(BANK_SIZE)]
+    voices = []
+    for k in range(BANK_SIZE):
+        v = bytearray(voice)
+        v[174] = k  # total level (stored inverted): each slot a different sound, not only a name
+        voices.append(with_name(bytes(v), f"VOICE {slot_label(k)}", VOICE))
     opmems = []
     for k in range(BANK_SIZE):
         o = bytearray(with_name(opmem, f"OPMEM {slot_label(k)}", OPMEM))

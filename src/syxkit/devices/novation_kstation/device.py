@@ -128,6 +128,8 @@ class KStation(Device):
     def sound_bytes(self, dump: Dump) -> bytes | None:
         if dump.kind in ("program", "current-sound") and dump.payload and len(dump.payload) == BLOCK:
             return dump.payload
+        if dump.kind == "global" and dump.payload and len(dump.payload) == GLOBAL_BLOCK:
+            return dump.payload  # the library keeps globals too (one per device setup)
         return None
 
     def example(self) -> bytes:
