@@ -39,6 +39,15 @@ class IntParam(click.ParamType):
 INT = IntParam()
 
 
+def with_options(options):
+    """Apply a list of click options (shared option sets) to a command, in the order listed."""
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 

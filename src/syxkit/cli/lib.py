@@ -13,7 +13,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from syxkit.cli.common import INT, console, emit_json, err_console, fail
+from syxkit.cli.common import INT, console, emit_json, err_console, fail, with_options
 from syxkit.cli.ops import _tree
 from syxkit.devices.base import Options
 from syxkit.library import (
@@ -346,14 +346,6 @@ readdress_options = [
 ]
 
 
-def _with(opts):
-    def deco(f):
-        for opt in reversed(opts):
-            f = opt(f)
-        return f
-    return deco
-
-
 def _driver_values(kw: dict[str, Any]) -> dict[str, Any]:
     keys = ("channel", "program", "model", "form", "edit_buffer", "store_to_bank",
             "device_number", "bank_size", "as_edit_buffer")
@@ -375,7 +367,7 @@ def _warn_unused(unused: list[str]) -> None:
 @click.option("--all", "everything", is_flag=True, help="Export every patch (no query needed).")
 @click.option("--original", is_flag=True, help="Write the messages as they were found "
               "(a bulk message whole), not each patch's own message.")
-@_with(readdress_options)
+@with_options(readdress_options)
 @json_option
 @click.pass_context
 def export_cmd(ctx, text, output, everything, original, as_json, **kw) -> None:
@@ -543,7 +535,7 @@ def bank_delete(ctx, bank, as_json) -> None:
 @click.option("--pad-with", type=INT, help="Patch id that fills slots the bank does not.")
 @click.option("--as-edit-buffer", is_flag=True, help="Address every object to the edit buffer.")
 @click.option("--model", help="Model whose bank format to write (default: the bank's).")
-@_with(readdress_options)
+@with_options(readdress_options)
 @json_option
 @click.pass_context
 def bank_export(ctx, bank, output, pad_with, as_json, **kw) -> None:

@@ -21,6 +21,7 @@ from syxkit.cli.common import (
     gather,
     run_device,
     warn_unused,
+    with_options,
     write_outputs,
 )
 from syxkit.core.fileio import atomic_write
@@ -137,18 +138,10 @@ common_opts = [
 ]
 
 
-def _with(opts):
-    def deco(f):
-        for opt in reversed(opts):
-            f = opt(f)
-        return f
-    return deco
-
-
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(), help="File to write.")
-@_with(common_opts)
+@with_options(common_opts)
 def convert(paths, output, device, **kw) -> None:
     """Convert dumps to another form, program, channel or bank (device rules apply)."""
     got = gather(paths)
@@ -165,7 +158,7 @@ def convert(paths, output, device, **kw) -> None:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-@_with(common_opts)
+@with_options(common_opts)
 def split(paths, output, device, **kw) -> None:
     """Split banks and bulk dumps into one file per object."""
     got = gather(paths)
@@ -188,7 +181,7 @@ def split(paths, output, device, **kw) -> None:
 @click.option("--pad-with", type=click.Path(exists=True), help="Fill missing slots with this dump.")
 @click.option("--fill-from", type=click.Path(exists=True), help="Take missing slots from this file.")
 @click.option("--as-edit-buffer", is_flag=True, help="Address every object to the edit buffer.")
-@_with(common_opts)
+@with_options(common_opts)
 def join(paths, output, device, bank_size, pad_with, fill_from, as_edit_buffer, **kw) -> None:
     """Join single dumps into banks / bulk dumps. Order and addressing follow the device's
     rules (CZ, VZ: in the order given; K-Station: by bank/program unless --program is given;
