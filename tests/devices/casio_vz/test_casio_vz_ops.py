@@ -298,5 +298,5 @@ def test_objects_and_sound_bytes_for_the_library():
 def test_demo_builds_a_vz_voice(tmp_path):
     result = invoke("demo", "-o", tmp_path)
     assert result.exit_code == 0, result.output
-    dump = dumps((tmp_path / "casio-vz.syx").read_bytes())[0]
+    dump = dumps((tmp_path / "examples" / "casio-vz.syx").read_bytes())[0]
     assert dump.name == "SYXKIT DEMO" and dump.checksum == "ok"
