@@ -208,7 +208,7 @@ def test_example_and_demo(tmp_path):
     assert dump.kind == "sample-dump" and dump.problems == [] and len(data) == 33_030
     assert all(samples.level(p).peak > 40 for p in samples.pads(dump.payload))
     run("demo", "-o", tmp_path)
-    assert (tmp_path / "casio-rz1.syx").read_bytes() == data
+    assert (tmp_path / "examples" / "casio-rz1.syx").read_bytes() == data
 
 
 def test_edited_irregular_dump_is_rebuilt_regular(tmp_path):

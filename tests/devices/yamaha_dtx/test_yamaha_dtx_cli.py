@@ -152,4 +152,4 @@ def test_dtx_request_usage_errors(args, text):
 
 def test_demo_writes_the_example(tmp_path):
     CliRunner().invoke(cli, ["demo", "-o", str(tmp_path)])
-    assert (tmp_path / "yamaha-dtxtreme2.syx").read_bytes() == SPEC_EXAMPLE
+    assert (tmp_path / "examples" / "yamaha-dtxtreme2.syx").read_bytes() == SPEC_EXAMPLE
