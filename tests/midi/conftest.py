@@ -11,11 +11,8 @@ cycle instead and nothing was lost in 100 requests.
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +23,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from livehelpers import EmulatorProcess, syxkit_cmd  # noqa: E402,F401  (re-exported)
 from livetoy import LiveToy  # noqa: E402
 
 from syxkit.devices import registry  # noqa: E402
@@ -107,33 +105,3 @@ def session_toy_device():
     registry.unregister(dev.id)
 
 
-def syxkit_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "syxkit", *args]
-
-
-class EmulatorProcess:
-    """``syxkit emulate … --json`` in its own process; ``ready`` is its first JSON line."""
-
-    def __init__(self, args: list[str], env: dict[str, str], timeout: float = 20.0):
-        self.proc = subprocess.Popen(syxkit_cmd("emulate", *args, "--json"), env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-            raise AssertionError(f"syxkit emulate did not start: {err}")
-        self.ready = json.loads(line)
-        self.pid = self.proc.pid
-
-    def send_signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def stop(self, sig: int = signal.SIGTERM) -> dict:
-        """Stop it; returns its 'stopped' JSON line (with the saved file, if any)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=15)
-        assert self.proc.returncode == 0, err
-        lines = [json.loads(x) for x in out.splitlines() if x.strip()]
-        return lines[-1]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EmulatorProcess, syxkit_cmd
+from livehelpers import EmulatorProcess, syxkit_cmd
 
 from syxkit.cli import cli
 from syxkit.cli.live import _file_name, _setting_value
@@ -102,43 +102,19 @@ def _simulated(dev: Device, spec: dict, example: bytes, faults: Faults | None = 
     if spec["panel"]:
         emu_settings["panel_send"] = "voices"  # the simulated user presses SAVE -> MIDI at once
     emu = dev.emulator(_options(emu_settings, faults=faults or Faults()))
-    host = _Recording(dev.backup_protocol(_options(spec["host"], form="faithful")))
+    host = dev.backup_protocol(_options(spec["host"], form="faithful"))
     r = simulate(host, emu, rate=None)
     if faults is not None:
         return r, None
     assert r.ok, r.error
     # The simulation stops when the host is done; bytes it sent last (a closing F7) are still
     # on the simulated cable. Over JACK they arrive: deliver them here too.
-    rest = bytes(host.sent[len(r.device_received):])
+    rest = r.host_sent[len(r.device_received):]
     emu.feed(rest, r.seconds + 0.5)
     emu.tick(r.seconds + 5)
     sent = simulate(dev.send_protocol(example, _options({}, form="faithful")), emu, rate=None)
     assert sent.ok, sent.error
     return r.result, emu.save()
-
-
-class _Recording:
-    """A host peer whose every sent byte is kept."""
-
-    def __init__(self, peer):
-        self.peer = peer
-        self.sent = bytearray()
-
-    def __getattr__(self, name):
-        return getattr(self.peer, name)
-
-    def _keep(self, step):
-        self.sent += step.send
-        return step
-
-    def start(self, now):
-        return self._keep(self.peer.start(now))
-
-    def feed(self, data, now):
-        return self._keep(self.peer.feed(data, now))
-
-    def tick(self, now):
-        return self._keep(self.peer.tick(now))
 
 
 @pytest.mark.parametrize("device_id", sorted(SPECS))

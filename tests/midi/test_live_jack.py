@@ -14,7 +14,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import EmulatorProcess, syxkit_cmd
+from livehelpers import EmulatorProcess, syxkit_cmd
 from livetoy import CLOSE, OPEN, SLOTS, default_tone, tone_message
 
 from syxkit.cli import cli

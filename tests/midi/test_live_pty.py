@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from conftest import EmulatorProcess
+from livehelpers import EmulatorProcess
 from livetoy import SLOTS, ToyEmulator, default_tone, tone_message
 
 from syxkit.cli import cli

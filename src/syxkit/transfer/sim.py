@@ -25,6 +25,9 @@ class SimResult:
     host_to_device: int = 0
     device_to_host: int = 0
     device_received: bytes = b""
+    # Every byte the host sent, including what was still on the cable when it finished (a
+    # closing F7, say), which ``device_received`` does not hold.
+    host_sent: bytes = b""
 
     @property
     def wire_bytes(self) -> int:
@@ -59,6 +62,7 @@ def simulate(host, device, rate: float | None = WIRE_BYTES_PER_SECOND, limit: fl
     peers = {"host": host, "device": device}
     events: list[Any] = []
     device_in = bytearray()
+    host_out = bytearray()
 
     def push(t: float, kind: str, who: str, data: bytes = b"") -> None:
         nonlocal seq
@@ -68,6 +72,7 @@ def simulate(host, device, rate: float | None = WIRE_BYTES_PER_SECOND, limit: fl
     def apply(who: str, step: Step, now: float) -> None:
         if who == "host":
             events.extend(step.events)
+            host_out.extend(step.send)
         if step.send:
             other = "device" if who == "host" else "host"
             push(lines[who].arrival(now, len(step.send)), "data", other, step.send)
@@ -96,5 +101,5 @@ def simulate(host, device, rate: float | None = WIRE_BYTES_PER_SECOND, limit: fl
     return SimResult(
         ok=host.error is None, seconds=now - start_at, result=host.result, error=host.error,
         events=events, host_to_device=lines["host"].bytes, device_to_host=lines["device"].bytes,
-        device_received=bytes(device_in),
+        device_received=bytes(device_in), host_sent=bytes(host_out),
     )

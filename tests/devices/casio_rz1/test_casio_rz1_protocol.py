@@ -33,31 +33,6 @@ RATE = 3125
 ACK = build.ack(1)
 
 
-class Recorder:
-    """Wraps a host protocol and keeps every byte it sent (the simulator stops delivering once
-    the host is done, so the host's last F7 never reaches the device's count)."""
-
-    def __init__(self, peer):
-        self.peer = peer
-        self.sent = bytearray()
-
-    def __getattr__(self, name):
-        return getattr(self.peer, name)
-
-    def _keep(self, step):
-        self.sent += step.send
-        return step
-
-    def start(self, now):
-        return self._keep(self.peer.start(now))
-
-    def feed(self, data, now):
-        return self._keep(self.peer.feed(data, now))
-
-    def tick(self, now):
-        return self._keep(self.peer.tick(now))
-
-
 def capture_files():
     device = corpus_path("rz1", "rz1_sample_dump_from_device.bin").read_bytes()
     host = corpus_path("rz1", "rz1_sample_dump_host_side.bin").read_bytes()
@@ -82,11 +57,11 @@ def loadable_of(emulator: RZ1Emulator, ram: t.Ram, channel: int = 1) -> bytes:
 def test_emulator_replays_the_real_capture_byte_for_byte(header_on, rate):
     device_side, host_side = capture_files()
     rz1 = emu(memory=memory_from_bytes(device_side), header_on=header_on)
-    host = Recorder(DEVICE.request_protocol("sample-ram", Options()))
+    host = DEVICE.request_protocol("sample-ram", Options())
     r = simulate(host, rz1, rate=rate)
     assert r.ok, r.error
     # The device side, byte for byte: reply header, 128 blocks, 127 x 70 32, F7.
-    assert bytes(host.peer.received) == device_side
+    assert bytes(host.received) == device_side
     # The host side: the same request, then 7n 31 exactly once per 70 32 plus the first one
     # sent right after the request (1 + 127 = 128), then F7. The capture holds 130 acks: its
     # host sent a prepared list of 70 31 about every 271 ms without watching for the RZ-1's F7,
@@ -94,8 +69,8 @@ def test_emulator_replays_the_real_capture_byte_for_byte(header_on, rate):
     # F7, bringing the RZ-1 out of MIDI SEND mode; the second fell on an idle RZ-1).
     request = build.send_sample_request(1)
     assert host_side.startswith(request) and host_side[len(request):] == ACK * 130
-    assert bytes(host.sent) == host_side[:len(request) + 2 * 128] + build.END
-    assert host.sent.count(ACK) == 128
+    assert r.host_sent == host_side[:len(request) + 2 * 128] + build.END
+    assert r.host_sent.count(ACK) == 128
     # What we saved is the loadable form of exactly that RAM.
     [out] = r.result
     dump = DEVICE.identify(frame(out.data).messages[0])
@@ -265,11 +240,11 @@ def test_send_loadable_file_block_by_block(rate):
     image = sample_image()
     rz1 = emu()
     data = build.loadable(image, 1)
-    host = Recorder(DEVICE.send_protocol(data, Options()))
+    host = DEVICE.send_protocol(data, Options())
     r = simulate(host, rz1, rate=rate)
     assert r.ok, r.error
     assert rz1.memory["sample"] == image
-    assert bytes(host.sent) == data  # the file, byte for byte
+    assert r.host_sent == data  # the file, byte for byte
     [obj] = r.result["objects"]
     assert obj == {"ram": "sample", "bytes": 33_030, "blocks": 128, "reply": True,
                    "answers": 127, "answer_timeouts": 0, "confirmed": True}
@@ -315,14 +290,14 @@ def test_send_a_capture_and_a_backup_file():
     rz1 = emu(channel=3)
     rhythm = default_rhythm_ram()[1:] + b"\x00"
     data = device_side + build.loadable(rhythm, 9)
-    host = Recorder(DEVICE.send_protocol(data, Options(channel=3)))
+    host = DEVICE.send_protocol(data, Options(channel=3))
     r = simulate(host, rz1)
     assert r.ok, r.error
     assert rz1.memory["sample"] == memory_from_bytes(device_side)["sample"]
     assert rz1.memory["rhythm"] == rhythm
     # The capture went out as the seed says to edit it: receive request instead of the reply.
-    assert bytes(host.sent) == rz1.save()
-    assert host.sent.startswith(build.receive_sample_request(3))
+    assert r.host_sent == rz1.save()
+    assert r.host_sent.startswith(build.receive_sample_request(3))
     assert [o["confirmed"] for o in r.result["objects"]] == [True, True]
 
 
