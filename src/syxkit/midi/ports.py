@@ -12,11 +12,12 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
 from syxkit.transfer.transport import Transport
 
 # Real DIN MIDI carries 31,250 baud = 3,125 bytes per second: the default pace for backends
 # that would otherwise flood a device (or drop SysEx, as JACK through rtmidi does).
-WIRE_RATE = 3125.0
+WIRE_RATE = float(WIRE_BYTES_PER_SECOND)  # one MIDI cable: 31,250 baud, 10 bits a byte
 # An RZ-1 sample dump is one 33,029-byte stream: every input path must hold at least that.
 LARGEST_DUMP = 33 * 1024
 
