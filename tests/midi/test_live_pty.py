@@ -159,3 +159,27 @@ def test_serial_backend_over_a_pty(toy_device, tmp_path):
         stop.set()
         t.join(5)
         device.close()
+
+
+def test_verify_catches_a_damaged_byte_that_no_checksum_would(tmp_path):
+    """A K-Station has no checksum: an emulator that damages one data byte of its first answer
+    (bit 6 flipped, still a valid 7-bit value) gets through a plain backup unnoticed; with
+    --verify every object is read until two reads agree, and the backup equals the memory."""
+    results = {}
+    for verify in (False, True):
+        link = tmp_path / f"ks-{verify}"
+        saved = tmp_path / f"memory-{verify}.syx"
+        emu = EmulatorProcess(["novation-kstation", "--port", str(link), "--fault", "corrupt:100",
+                               "--save-on-exit", str(saved)], dict(os.environ))
+        try:
+            folder = tmp_path / f"backup-{verify}"
+            args = ["backup", "novation-kstation", "--port", str(link), "-o", str(folder), "--json"]
+            res = invoke(*args, *(["--verify"] if verify else []))
+            assert res.exit_code == 0, res.output
+        finally:
+            emu.stop()
+        results[verify] = (folder / "novation-kstation-backup.syx").read_bytes(), saved.read_bytes()
+    plain, memory = results[False]
+    assert plain != memory and len(plain) == len(memory)  # one byte silently wrong
+    verified, memory = results[True]
+    assert verified == memory

@@ -126,6 +126,10 @@ def _port_options(f):
         click.option("--model", help="Model, where the device's protocol depends on it."),
         click.option("--timeout", type=float, help="Seconds to wait for each answer (device default otherwise)."),
         click.option("--device-number", type=click.IntRange(1, 16), help="Yamaha device number 1-16."),
+        click.option("--verify", is_flag=True,
+                     help="Read every object again (after a send: back) and compare. The only way "
+                          "to catch a damaged data byte on devices without a checksum (CZ, "
+                          "K-Station); about doubles the time."),
         set_option,
         click.option("--recovery-dir", type=click.Path(file_okay=False),
                      help="Where a failed transfer saves what arrived (default: next to the output)."),
@@ -169,6 +173,8 @@ def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
     values = dict(kw["settings"])
     values.update(form=form, channel=kw["channel"], model=kw["model"], timeout=kw["timeout"],
                   device_number=kw["device_number"], **extra)
+    if kw.get("verify"):
+        values["verify"] = True
     return Options(**values)
 
 
