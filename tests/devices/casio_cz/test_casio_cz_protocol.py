@@ -629,3 +629,40 @@ def test_real_time_over_a_pty():
         stop.set()
         t.join(2)
         os.close(master)
+
+
+# --- verify: reread until two reads agree -------------------------------------------------------
+
+class NibbleNoiseCZ(CZEmulator):
+    """A CZ behind a noisy link: the damaged byte stays a valid nibble (bit 0 flipped), which
+    no host can see in one read because the CZ sends no checksum."""
+
+    def corrupt(self, byte: int) -> int:
+        return byte ^ 0x01
+
+
+def noisy(corrupt_byte: int) -> CZEmulator:
+    return NibbleNoiseCZ("CZ-101", EmulatorOptions(faults=Faults(corrupt_byte=corrupt_byte)),
+                         wire_rate=0)
+
+
+def test_a_damaged_nibble_passes_one_read_but_not_verify():
+    # Output byte 100 lies in the first tone's nibbles (header 6 bytes, then 256 nibbles).
+    plain = simulate(DEV.backup_protocol(Options(model="CZ-101")), noisy(100), rate=None)
+    assert plain.ok and plain.result[0].data != expected(noisy(100), "tone", 0x20)
+    device = noisy(100)
+    host = DEV.backup_protocol(Options(model="CZ-101", verify=True))
+    r = simulate(host, device, rate=None)
+    assert r.ok, r.error
+    for job, out in zip(host.jobs, r.result, strict=True):
+        assert out.data == expected(device, job.obj, job.program)
+    assert any("two reads differed" in n for n in r.result[0].notes)
+    # every tone read twice, the damaged one three times
+    assert r.device_to_host == (2 * 16 + 1) * TONE_ANSWER
+
+
+def test_verify_request_reads_twice_and_matches():
+    device = emu(rate=None)
+    r = simulate(DEV.request_protocol("tone:0x21", Options(verify=True)), device, rate=None)
+    assert r.ok and r.result[0].data == expected(device, "tone", 0x21)
+    assert r.device_to_host == 2 * TONE_ANSWER

@@ -70,6 +70,7 @@ DEFAULT_TIMEOUT = 1.0  # a CZ answers within milliseconds; this covers USB inter
 PACED_GAP = 0.1  # blind send: pause after each message has crossed the cable (see send_protocol)
 ANSWER_SETTLE = 0.05  # paced send: listen this long after the last message for its answer
 FIXED_PAUSE = 0.2  # what other editors wait after each tone (fixed_pause_backup only)
+MAX_READS = 4  # reread: give up when this many reads of one object never agreed twice running
 FORMS = ("faithful", "embedded", "paced")
 
 # The objects, by the names the protocol layer uses (messages.REQUESTABLE / RECEIVABLE keys).
@@ -124,7 +125,8 @@ class CZSession(Peer):
     device = DEVICE_ID
 
     def __init__(self, jobs: list[Job], *, form: str = "faithful",
-                 timeout: float = DEFAULT_TIMEOUT, gap: float = PACED_GAP, pause: float = 0.0):
+                 timeout: float = DEFAULT_TIMEOUT, gap: float = PACED_GAP, pause: float = 0.0,
+                 reread: bool = False):
         super().__init__()
         if form not in FORMS:
             raise DeviceError(f"{DEVICE_ID}: form {form!r}: expected one of {', '.join(FORMS)}")
@@ -147,6 +149,14 @@ class CZSession(Peer):
         self.bytes_done = 0
         self.bytes_total = sum(self._job_bytes(j) for j in self.jobs)
         self.open_sysex = False  # our faithful request is still open (needs an F7)
+        # ``reread``: the CZ sends no checksum, so a nibble damaged into another nibble is
+        # invisible in one read. Each object is fetched until two reads in a row agree.
+        self.reread = reread
+        self.previous_read: bytes | None = None
+        self.reads = 0
+        self.repeat = False
+        if reread:
+            self.bytes_total *= 2
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -225,6 +235,9 @@ class CZSession(Peer):
     # -- job sequencing ----------------------------------------------------------------------
     def _next(self, prefix: bytes) -> None:
         """Start the next job; ``prefix`` goes out first (the F7 closing our last request)."""
+        if self.repeat:  # read the same object again (reread)
+            self.repeat = False
+            self.index -= 1
         self.index += 1
         self.buf.clear()
         self.nibbles.clear()
@@ -338,11 +351,15 @@ class CZSession(Peer):
             self._fail(f"a valid {job.command.what}", f"the data is not one ({why})")
             return
         self._store(job, dump.payload)
+        if self.done:  # rereads that never agreed
+            return
         close = bytes([EOX]) if self.open_sysex else b""
         self.open_sysex = False
         self._after_object(close)
 
     def _store(self, job: Job, payload: bytes) -> None:
+        if self.reread and not self._reads_agree(job, payload):
+            return
         self.fetched[(job.obj, job.program)] = payload
         data = messages.object_message(payload, job.channel, job.program)
         name = object_file_name(job.obj, job.program, job.model, payload)
@@ -351,6 +368,25 @@ class CZSession(Peer):
         self.outputs.append(out)
         self.emit(ObjectDone(name, data))
         self._progress()
+
+    def _reads_agree(self, job: Job, payload: bytes) -> bool:
+        """True when this read equals the one before; otherwise the job is read again (at
+        most MAX_READS times)."""
+        self.reads += 1
+        if self.previous_read == payload:
+            self.previous_read, self.reads = None, 0
+            return True
+        if self.reads >= MAX_READS:
+            self.step_name = f"{job.label} read again"
+            self.fail(f"two reads of {job.label} that agree",
+                      f"{self.reads} reads all differed: the cable or interface damages data")
+            return False
+        if self.previous_read is not None:
+            self.notes.append(f"{job.label}: two reads differed; read again")
+            self.bytes_total += self._job_bytes(job)
+        self.previous_read = payload
+        self.repeat = True
+        return False
 
     # -- sending -----------------------------------------------------------------------------
     def _start_send(self, job: Job, prefix: bytes) -> None:
@@ -576,7 +612,8 @@ def request_protocol(what: str, options: Options) -> CZSession:
         options = _with_form(options, "embedded")
         pause = FIXED_PAUSE
     job = fetch_job(obj, program, _channel(options), _model(options))
-    return CZSession([job], form=_form(options), timeout=_timeout(options), pause=pause)
+    return CZSession([job], form=_form(options), timeout=_timeout(options), pause=pause,
+                     reread=bool(options.get("verify")))
 
 
 def _with_form(options: Options, form: str) -> Options:
@@ -644,7 +681,8 @@ def backup_protocol(options: Options) -> CZSession:
     if form in ("fixed_pause", "fixed-pause"):
         options, pause = _with_form(options, "embedded"), FIXED_PAUSE
     jobs = backup_jobs(model, _include(options), _channel(options))
-    session = CZSession(jobs, form=_form(options), timeout=_timeout(options), pause=pause)
+    session = CZSession(jobs, form=_form(options), timeout=_timeout(options), pause=pause,
+                        reread=bool(options.get("verify")))
     if note:
         session.notes.append(note)
     return session
