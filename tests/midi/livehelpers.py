@@ -8,6 +8,9 @@ import select
 import signal
 import subprocess
 import sys
+import time
+
+from syxkit.midi.jack_backend import open_client
 
 
 def syxkit_cmd(*args: str) -> list[str]:
@@ -40,3 +43,17 @@ class EmulatorProcess:
         assert self.proc.returncode == 0, err
         lines = [json.loads(x) for x in out.splitlines() if x.strip()]
         return lines[-1]
+
+
+def wait_for_connection(port: str, timeout: float = 15.0) -> None:
+    """Wait until something is connected to the JACK port ``port``."""
+    client = open_client("syxkit-test-watch")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if client.get_all_connections(port):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"nothing connected to {port} within {timeout} s")
+    finally:
+        client.close()

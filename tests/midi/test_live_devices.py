@@ -21,14 +21,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from livehelpers import EmulatorProcess, syxkit_cmd
+from livehelpers import EmulatorProcess, syxkit_cmd, wait_for_connection
 
 from syxkit.cli import cli
 from syxkit.cli.live import _file_name, _setting_value
 from syxkit.devices import registry
 from syxkit.devices.base import Device, Options
 from syxkit.emulators.base import Faults
-from syxkit.midi.jack_backend import open_client
 from syxkit.transfer.sim import simulate
 
 pytestmark = pytest.mark.jack
@@ -68,19 +67,6 @@ def _options(settings: dict, **more) -> Options:
     return Options(**values)
 
 
-def _wait_for_connection(port: str, timeout: float = 15.0) -> None:
-    client = open_client("syxkit-test-watch")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if client.get_all_connections(port):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"nothing connected to {port} within {timeout} s")
-    finally:
-        client.close()
-
-
 def _host(args: list[str], emu: EmulatorProcess, panel: bool, env: dict) -> tuple[int, dict, str]:
     """Run a host command; for a panel-started dump, in its own process with SIGUSR1 sent to
     the emulator once the host listens."""
@@ -89,7 +75,7 @@ def _host(args: list[str], emu: EmulatorProcess, panel: bool, env: dict) -> tupl
         return res.exit_code, json.loads(res.stdout), res.stderr
     proc = subprocess.Popen(syxkit_cmd(*args), env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    _wait_for_connection(f"{emu.ready['port']}:out")
+    wait_for_connection(f"{emu.ready['port']}:out")
     time.sleep(0.2)
     emu.send_signal(signal.SIGUSR1)
     out, err = proc.communicate(timeout=120)

@@ -14,12 +14,12 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from livehelpers import EmulatorProcess, syxkit_cmd
+from livehelpers import EmulatorProcess, syxkit_cmd, wait_for_connection
 from livetoy import CLOSE, OPEN, SLOTS, default_tone, tone_message
 
 from syxkit.cli import cli
 from syxkit.midi import open_virtual
-from syxkit.midi.jack_backend import JackTransport, open_client
+from syxkit.midi.jack_backend import JackTransport
 from syxkit.transfer.transport import TransportClosed
 
 pytestmark = pytest.mark.jack
@@ -143,25 +143,12 @@ def test_send_then_request_and_save_on_exit(jack_server, plugin_env, session_toy
     assert memory == expected
 
 
-def _wait_for_connection(port: str, timeout: float = 15.0) -> None:
-    client = open_client("syxkit-test-watch")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if client.get_all_connections(port):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"nothing connected to {port} within {timeout} s")
-    finally:
-        client.close()
-
-
 def test_receive_panel_dump_answers_the_bulk_open(toyemu, plugin_env, memory_file, tmp_path):
     out = tmp_path / "panel.syx"
     proc = subprocess.Popen(syxkit_cmd("receive", "-o", str(out), "--port", "toyemu", "--quiet",
                                        "0.5", "--wait", "20", "--json"),
                             env=plugin_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for_connection("toyemu:out")
+    wait_for_connection("toyemu:out")
     time.sleep(0.1)
     toyemu.send_signal(signal.SIGUSR1)  # "press SAVE -> MIDI" on the emulated panel
     stdout, stderr = proc.communicate(timeout=30)
@@ -201,7 +188,7 @@ def test_sigterm_mid_transfer_saves_recovery_and_no_output(jack_server, plugin_e
                                            "--timeout", "60", "-o", str(out)),
                                 env=plugin_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
-        _wait_for_connection("toyhang:out")
+        wait_for_connection("toyhang:out")
         time.sleep(0.5)  # the first 30 bytes come within milliseconds of the request
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
