@@ -15,7 +15,7 @@ from syxkit.core.fileio import atomic_write
 from syxkit.core.numbers import parse_int
 from syxkit.core.readers import SourceFile
 from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
 from syxkit.inspect import Entry, entries, load
 
 console = Console()
@@ -101,6 +101,8 @@ def dumps_by_device(found: list[Entry], device: str | None = None) -> tuple[Devi
 def run_device(call, *args):
     try:
         return call(*args)
+    except OptionError as exc:
+        fail(str(exc), 2)
     except DeviceError as exc:
         fail(str(exc))
 

@@ -23,6 +23,11 @@ class Unsupported(DeviceError):
     pass
 
 
+class OptionError(DeviceError):
+    """A bad option value or request name (out of range, unknown): the faces treat it as a
+    usage error (the CLI exits 2), not as a failed file or device."""
+
+
 @dataclass
 class Dump:
     """What a message (or a part of a bulk message) means for a device."""
@@ -46,6 +51,11 @@ class Dump:
     # Framing problems the device explains as normal for this message (e.g. a host-side
     # handshake capture never ends with F7): they are not shown as problems.
     waived: list[Problem] = field(default_factory=list)
+    # Where the device stores this message when it is sent, in the device's panel terms, with
+    # the wire bytes that decide it (e.g. "bank 4, program 7 (B=04 P=07, C=1: store in bank
+    # B)" or "edit buffer, not stored"). None when the message is not stored anywhere.
+    # ``info`` shows it; ``--verify`` reads back from here, never from the command's intent.
+    store: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The fields ``info --json`` shows for a part."""
@@ -96,6 +106,10 @@ class Device(ABC):
     # these (F0 included). Empty means "offer everything".
     prefixes: ClassVar[tuple[bytes, ...]] = ()
     models: ClassVar[tuple[str, ...]] = ()
+    # What ``syxkit request DEVICE WHAT`` can fetch, counted as the device's own display counts:
+    # (pattern, meaning) pairs such as ("tone:N", "internal tone N, 1-16 on a CZ-101"). Shown
+    # by ``syxkit request --help``.
+    request_names: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def accepts(self, data: bytes) -> bool:
         return not self.prefixes or data.startswith(self.prefixes)
