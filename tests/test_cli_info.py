@@ -141,7 +141,7 @@ def test_unreadable_file_exit_1_with_one_line(tmp_path):
     result = run("--json", good, bad)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{bad}: not a readable MIDI file: file ends inside the MThd header at offset 0 "
+        f"error: {bad}: not a readable MIDI file: file ends inside the MThd header at offset 0 "
         "(expected 14 bytes: 'MThd', length, format, tracks, division)"]
     rows = rows_of(result)
     assert [r["path"] for r in rows] == [str(good), str(bad)]
@@ -153,7 +153,7 @@ def test_unreadable_file_exit_1_with_one_line(tmp_path):
 def test_missing_path_is_exit_1(tmp_path):
     result = run(tmp_path / "nope.syx")
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"{tmp_path / 'nope.syx'}: no such file or folder"
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.syx'}: no such file or folder"
 
 
 @pytest.mark.parametrize("args", [[], ["--bogus", "x.syx"]])
@@ -175,7 +175,7 @@ def test_thousands_of_unreadable_files_one_line_each(tmp_path):
     lines = proc.stderr.splitlines()
     assert len(lines) == 2000
     assert "Traceback" not in proc.stderr
-    assert all(line.startswith(str(tmp_path / "broken")) for line in lines)
+    assert all(line.startswith(f"error: {tmp_path / 'broken'}") for line in lines)
     assert sum(": not a readable zip archive: " in line for line in lines) == 1000
     assert sum(": not a readable MIDI file: " in line for line in lines) == 1000
     assert "2000 file(s), 0 message(s), 2000 file(s) could not be read" in proc.stdout

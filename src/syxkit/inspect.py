@@ -71,6 +71,7 @@ def info_rows(src: SourceFile) -> list[dict[str, Any]]:
             "device": None, "model": None, "kind": None, "channel": None, "bank": None,
             "program": None, "slot": None, "name": None, "checksum": "none",
             "problems": _problem_text(src.path, src.problems + src.stray), "form": src.form,
+            "store": None,
         }]
     rows = []
     file_problems = list(src.problems)
@@ -86,19 +87,20 @@ def info_rows(src: SourceFile) -> list[dict[str, Any]]:
             "manufacturer": manufacturer_name(msg.data),
             "device": None, "model": None, "kind": None, "channel": None, "bank": None,
             "program": None, "slot": None, "name": None, "checksum": "none",
-            "problems": _problem_text(src.path, problems), "form": src.form,
+            "problems": _problem_text(src.path, problems), "form": src.form, "store": None,
         }
         if dump is not None:
             row.update({
                 "device": dump.device, "model": dump.model, "kind": dump.kind,
                 "channel": dump.channel, "bank": dump.bank, "program": dump.program,
                 "slot": dump.slot, "name": dump.name, "checksum": dump.checksum,
+                "store": dump.store,
             })
             if dump.notes:
                 row["notes"] = list(dump.notes)
             if dump.details:
                 row["details"] = dump.details
             if dump.parts:
-                row["parts"] = [p.summary() for p in dump.parts]
+                row["parts"] = [{**p.summary(), "store": p.store} for p in dump.parts]
         rows.append(row)
     return rows

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "transfer"))
 from toy import PAYLOAD  # noqa: E402 - the toy's 64 nibbles are slot 0's default tone
 
 from syxkit.core.message import Message, Problem  # noqa: E402
-from syxkit.devices.base import Device, DeviceError, Dump, Output  # noqa: E402
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Output  # noqa: E402
 from syxkit.emulators.base import Emulator, EmulatorOptions  # noqa: E402
 from syxkit.protocols.base import ObjectDone, Peer, Progress, strip_realtime  # noqa: E402
 
@@ -50,6 +50,7 @@ class LiveToy(Device):
     id = "live-toy"
     title = "Live toy (tests of the MIDI commands)"
     prefixes = (HEAD,)
+    request_names = (("tone:N", f"tone slot N, 0-{SLOTS - 1}"),)
 
     def identify(self, message: Message) -> Dump | None:
         data = message.data
@@ -62,13 +63,14 @@ class LiveToy(Device):
         if any(n > 0x0F for n in nibbles):
             problems.append("a nibble above 0F")
         return Dump(self.id, "tone", message, program=data[3], slot=f"tone {data[3]}",
+                    store=f"tone slot {data[3]} (ss={data[3]:02X})",
                     payload=bytes(nibbles), problems=[Problem(message.offset, p) for p in problems])
 
     # -- live hooks --------------------------------------------------------------------------
     def request_protocol(self, what, options):
         kind, _, number = what.partition(":")
         if kind != "tone" or not number.isdigit() or int(number) >= SLOTS:
-            raise DeviceError(f"{self.id}: cannot request {what!r}; expected tone:0 … tone:{SLOTS - 1}")
+            raise OptionError(f"{self.id}: cannot request {what!r}; expected tone:0 … tone:{SLOTS - 1}")
         return Fetch([int(number)], options.get("form") or "faithful", options.get("timeout") or 1.0)
 
     def backup_protocol(self, options):

@@ -191,7 +191,7 @@ def test_request_unknown_object_is_refused_before_any_io(toy_device, tmp_path):
                                        "-o", str(tmp_path / "x.syx")])
     finally:
         device.close()
-    assert res.exit_code == 1 and "cannot request 'bank:9'" in res.output
+    assert res.exit_code == 2 and "cannot request 'bank:9'" in res.output  # a usage error
 
 
 def test_object_file_names_are_safe():

@@ -4,21 +4,30 @@ Output contract (``--json``): one JSON array, one object per message with the ke
 :data:`FIELDS` (plus ``form``, and ``notes``/``details``/``parts`` when a driver fills them). A
 file without any message gets one object with ``index`` null; a file that could not be read at
 all gets one object with ``index`` null and an ``error`` key, and a line on stderr. Exit codes:
-0 every file was read (messages with problems included), 1 a file could not be read, 2 usage.
+0 every file was read (messages with problems included), 1 a file could not be read (or, with
+``--strict``, a message has a problem), 2 usage. ``store`` says where the device stores the
+message when it is sent (panel terms, with the wire bytes that decide it).
+
+Everything shown comes from files (names, paths, problems) and is printed verbatim, never read
+as terminal markup. When stdout is not a terminal, tables print at full width (never wrapped).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from syxkit.cli.common import console, emit_json
+from syxkit.cli.common import emit_json, is_pipe, note
 from syxkit.core.readers import SourceFile
 from syxkit.inspect import info_rows, load
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+# rich (and the console) are imported in the functions that print tables or styled lines:
+# ``--json`` and ``--names`` need none of it, and it costs about as much as starting Python.
 
 FIELDS = ("path", "index", "offset", "length", "manufacturer", "device", "model", "kind", "channel",
           "bank", "program", "slot", "name", "checksum", "problems")
@@ -43,6 +52,8 @@ def _slot(row: dict[str, Any]) -> str:
 
 
 def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    from rich.text import Text
+
     who = row["device"] or row["manufacturer"] or "-"
     if row.get("model"):
         who += f" ({row['model']})"
@@ -57,12 +68,16 @@ def _cells(row: dict[str, Any]) -> dict[str, Any]:
         "slot": _slot(row),
         "name": row["name"] or "",
         "sum": _SUM.get(row["checksum"], row["checksum"]),
+        "stored to": row.get("store") or "",
         "problems": Text(problems, style="yellow" if row["problems"] else "dim"),
     }
 
 
 def _table(title: str | None, rows: list[dict[str, Any]]) -> Table:
     """One file's rows as a table; columns that are empty for every row are left out."""
+    from rich.table import Table
+    from rich.text import Text
+
     lines = []
     for row in rows:
         lines.append(_cells(row))
@@ -71,6 +86,7 @@ def _table(title: str | None, rows: list[dict[str, Any]]) -> Table:
                 "device / maker": f"  part {part['index']}", "kind": part["kind"] or "",
                 "slot": _slot(part), "name": part["name"] or "",
                 "sum": _SUM.get(part["checksum"], part["checksum"]),
+                "stored to": part.get("store") or "",
                 "problems": Text("\n".join(part["problems"]), style="yellow"),
             })
     always = ("#", "offset", "bytes", "device / maker")
@@ -81,11 +97,17 @@ def _table(title: str | None, rows: list[dict[str, Any]]) -> Table:
     for col in columns:
         table.add_column(col, overflow="fold")
     for line in lines:
-        table.add_row(*(line.get(col, "") for col in columns))
+        # cells as Text: a name such as "[/X]" is data, never markup
+        table.add_row(*(cell if isinstance(cell, Text) else Text(str(cell))
+                        for cell in (line.get(col, "") for col in columns)))
     return table
 
 
 def _print_file(src: SourceFile, rows: list[dict[str, Any]]) -> None:
+    from rich.text import Text
+
+    from syxkit.cli.common import console
+
     if rows[0]["index"] is None:  # no message in the file: say why, no empty table
         console.print(Text(f"{src.path}  ({src.form}, no SysEx message)", style="bold"), soft_wrap=True)
         for text in rows[0]["problems"]:
@@ -98,36 +120,83 @@ def _print_file(src: SourceFile, rows: list[dict[str, Any]]) -> None:
     console.print(_table(None, rows))
 
 
+def _has_problem(row: dict[str, Any]) -> bool:
+    return bool(row.get("problems")) or any(part["problems"] for part in row.get("parts", []))
+
+
+def name_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per slot (a bulk dump's parts each count): path, message index, part, slot,
+    name, kind. What ``info --names`` prints."""
+    out = []
+    for row in rows:
+        if row["index"] is None:
+            continue
+        for part in row.get("parts") or [None]:
+            src = row if part is None else part
+            out.append({"path": row["path"], "index": row["index"],
+                        "part": None if part is None else part["index"],
+                        "slot": _slot(src) or (f"#{row['index']}" if part is None else f"#{row['index']}.{part['index']}"),
+                        "name": src["name"], "kind": src["kind"] or row["manufacturer"] or "unknown"})
+    return out
+
+
+def _print_names(path: str, rows: list[dict[str, Any]], many: bool) -> None:
+    named = name_rows(rows)
+    width = max((len(r["slot"]) for r in named), default=0)
+    for r in named:
+        what = r["name"] if r["name"] else f"({r['kind']})"
+        # tab-separated: one line per slot that cut -f / sort / grep take as they are
+        line = f"{r['slot']}\t{what}" if is_pipe() else f"{r['slot']:{width}}  {what}"
+        # click.echo, not rich: plain text, and tabs stay tabs (rich expands them)
+        click.echo(f"{path}\t{line}" if many else line)
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per message.")
+@click.option("--names", "names", is_flag=True,
+              help="Only one line per slot: slot and name (or kind when the object has no name).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any message has a problem (for scripts checking a collection).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def info(as_json: bool, paths: tuple[str, ...]) -> None:
-    """Say what each SysEx message in PATHS (files, folders, zips, .mid) is."""
+def info(as_json: bool, names: bool, strict: bool, paths: tuple[str, ...]) -> None:
+    """Say what each SysEx message in PATHS (files, folders, zips, .mid) is, where the device
+    would store it, and what is wrong with it."""
     all_rows: list[dict[str, Any]] = []
-    files = unreadable = messages = 0
-    for src in load(paths):
+    files = unreadable = messages = with_problems = 0
+    sources = list(load(paths))
+    many = len(sources) > 1
+    for src in sources:
         files += 1
         if src.error:
             unreadable += 1
             # one plain line per file, never wrapped, so a folder of broken files stays readable
-            click.echo(f"{src.path}: {src.error}", err=True)
-            if as_json:
+            note(f"error: {src.path}: {src.error}")
+            if as_json and not names:
                 all_rows.append(error_row(src))
             continue
         rows = info_rows(src)
         messages += len(src.messages)
+        with_problems += sum(_has_problem(r) for r in rows)
         if as_json:
-            all_rows.extend(rows)
+            all_rows.extend(name_rows(rows) if names else rows)
+        elif names:
+            _print_names(src.path, rows, many)
         else:
             _print_file(src, rows)
     if as_json:
         emit_json(all_rows)
-    else:
+    elif not names:
         summary = f"{files} file(s), {messages} message(s)"
         if unreadable:
             summary += f", {unreadable} file(s) could not be read"
+        if with_problems:
+            summary += f", {with_problems} with problems"
+        from rich.text import Text
+
+        from syxkit.cli.common import console
+
         console.print(Text(summary, style="bold"), soft_wrap=True)
-    sys.exit(1 if unreadable else 0)
+    sys.exit(1 if unreadable or (strict and with_problems) else 0)
 
 
 COMMANDS = [info]

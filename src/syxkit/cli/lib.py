@@ -1,5 +1,9 @@
 """``syxkit lib``: the patch library from the command line. Parses arguments, calls
-syxkit.library and renders; all the work is done there."""
+syxkit.library and renders; all the work is done there.
+
+Everything shown here that came from a file or a user (names, paths, tags, notes, error
+details) is data, never rich markup: it goes out as ``Text`` or through ``plain``, so a VZ
+voice named ``[/X]`` or a file ``pad [red]hot.syx`` prints as it is."""
 
 from __future__ import annotations
 
@@ -12,8 +16,17 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from syxkit.cli.common import INT, console, emit_json, err_console, fail, with_options
+from syxkit.cli.common import (
+    INT,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    is_pipe,
+    with_options,
+)
 from syxkit.cli.ops import _tree
 from syxkit.devices.base import Options
 from syxkit.library import (
@@ -22,6 +35,7 @@ from syxkit.library import (
     LibraryError,
     Patch,
     Query,
+    UsageError,
     add_to_bank,
     bank_patches,
     create_bank,
@@ -36,10 +50,23 @@ from syxkit.library import (
     list_banks,
     move_in_bank,
     remove_from_bank,
+    rename_patch,
     same_name_different_sounds,
     same_sound_different_names,
     seen_several_times,
 )
+from syxkit.library.vocabulary import compact_models
+
+
+def say(*parts: str | Text | tuple[str, str]) -> None:
+    """One line on stdout, assembled from plain strings (data: shown verbatim) and
+    (text, style) pairs; never wrapped, never read as markup."""
+    console.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """"1 patch", "3 patches": counts that read as English."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 @contextmanager
@@ -50,6 +77,8 @@ def _opened(ctx: click.Context) -> Iterator[Library]:
         fail(str(exc))
     try:
         yield library
+    except UsageError as exc:
+        fail(str(exc), 2)
     except LibraryError as exc:
         fail(str(exc))
     finally:
@@ -61,9 +90,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 def _filters(f):
     for opt in reversed([
-        click.option("--device", help="Device id (casio-cz, casio-vz …)."),
-        click.option("--model", help="Model (CZ-101, VZ-1 …)."),
-        click.option("--kind", help="Kind of object (tone, voice, op-mem, kit …)."),
+        click.option("--device", help="Device id (casio-cz, casio-vz …); an unknown one is an "
+                     "error listing the valid ones."),
+        click.option("--model", help="Patches the model can load (CZ-101, VZ-1 …): a CZ tone "
+                     "fits CZ-101/1000/3000/5000/230S."),
+        click.option("--kind", help="Kind of object (tone, voice, operation-memory, kit …), "
+                     "as `syxkit devices` spells it."),
         click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: all of them)."),
         click.option("--fav", "favourite", flag_value=True, default=None, help="Favourites only."),
         click.option("--folder", type=click.Path(file_okay=False),
@@ -81,49 +113,112 @@ def _query(text: str | None = None, **kw: Any) -> Query:
                  ids=tuple(kw.get("ids") or ()))
 
 
-def _table(patches: list[Patch], title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("id", "device", "kind", "model", "name", "tags", "fav", "sources"):
+PATCH_COLUMNS = ("id", "device", "kind", "models", "name", "tags", "fav", "sources")
+
+
+def _row(p: Patch) -> list[str]:
+    return [str(p.id), p.device, p.kind, compact_models(p.models), p.name, ", ".join(p.tags),
+            "*" if p.favourite else "", str(len(p.sources))]
+
+
+def print_rows(columns: tuple[str, ...] | list[str], rows: list[list[str]],
+               title: str | None = None) -> None:
+    """A table on a terminal; in a pipe or a file, a header line and one tab-separated line
+    per row (nothing wrapped or cut, easy to ``cut -f`` or grep). Cells are data, never
+    markup."""
+    if is_pipe():
+        if title:
+            say(title)
+        for row in [list(columns), *rows]:
+            say("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+        return
+    table = Table(title=Text(title) if title else None, title_justify="left")
+    for col in columns:
         table.add_column(col, overflow="fold")
-    for p in patches:
-        table.add_row(str(p.id), p.device, p.kind, p.model or "", p.name, ", ".join(p.tags),
-                      "*" if p.favourite else "", str(len(p.sources)))
-    return table
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    console.print(table)
 
 
 TABLE_ROWS = 200  # a terminal table stops here unless --limit says otherwise; JSON never does
 
 
-def _show_list(patches: list[Patch], as_json: bool, limit: int | None) -> None:
+def _show_list(patches: list[Patch], as_json: bool, limit: int | None,
+               what: str = "patch") -> None:
     if limit:
         patches = patches[:limit]
     if as_json:
         emit_json([p.to_json() for p in patches])
         return
-    shown = patches if limit is not None else patches[:TABLE_ROWS]
-    console.print(_table(shown))
+    shown = patches if limit is not None or is_pipe() else patches[:TABLE_ROWS]
+    print_rows(PATCH_COLUMNS, [_row(p) for p in shown])
     more = len(patches) - len(shown)
-    console.print(f"{len(patches)} patch(es)" + (f"; the first {len(shown)} shown (--limit 0 "
-                                                  "shows all, --json lists all)" if more else ""),
-                  highlight=False)
+    tail = (f"; the first {len(shown)} shown (--limit 0 shows all, --json lists all)"
+            if more else "")
+    # The count goes to stderr in a pipe, so the lines on stdout are only rows.
+    line = Text(count(len(patches), what, "patches" if what == "patch" else None) + tail)
+    (err_console if is_pipe() else console).print(line, highlight=False, soft_wrap=True)
+
+
+LIBRARY_HELP = f"Library file (default: ${ENV_VAR}, else one in your data folder)."
 
 
 @click.group(name="lib")
-@click.option("--library", "path", type=click.Path(dir_okay=False),
-              help=f"Library file (default: ${ENV_VAR}, else one in your data folder).")
+@click.option("--library", "path", type=click.Path(dir_okay=False), help=LIBRARY_HELP)
 @click.pass_context
 def lib(ctx: click.Context, path: str | None) -> None:
-    """The patch library: import dumps, find, tag and name patches, build banks, export."""
-    ctx.obj = {"path": library_path(path)}
+    """The patch library: import dumps, find, tag and name patches, build banks, export.
+
+    \b
+    Examples:
+      syxkit lib import ~/sysex --library my.sqlite
+      syxkit lib search brass
+      syxkit lib list --device casio-cz --model CZ-101 --kind tone
+      syxkit lib tag 12 -a lead
+      syxkit lib tags
+      syxkit lib dupes names
+      syxkit lib rm 12
+      syxkit lib trash
+      syxkit lib restore 12
+      syxkit lib export --device casio-cz -o tones.zip
+    """
+    ctx.obj = {"path": library_path(path), "given": path}
+
+
+def _library_after(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--library`` given after the subcommand (``syxkit lib import DIR --library x``)."""
+    if value is None:
+        return
+    obj = ctx.find_object(dict)
+    if obj is None:  # the group always sets it; a command run on its own (tests) may not
+        obj = ctx.ensure_object(dict)
+    given = obj.get("given")
+    if given is not None and library_path(given) != library_path(value):
+        raise click.UsageError(f"--library given twice ({given} and {value}); give it once",
+                               ctx)
+    obj["path"], obj["given"] = library_path(value), value
+
+
+def _add_library_option(group: click.Group) -> None:
+    """Every lib subcommand (bank ones included) takes --library as the group does."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _add_library_option(command)
+        command.params.append(click.Option(
+            ["--library"], type=click.Path(dir_okay=False), expose_value=False,
+            callback=_library_after, help=LIBRARY_HELP))
 
 
 @lib.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--rescan", is_flag=True, help="Read files again even when unchanged since the last import.")
+@click.option("--restore-removed", is_flag=True,
+              help="Bring sounds these files hold back out of the trash (else they stay there).")
 @json_option
 @click.pass_context
-def import_cmd(ctx, paths, rescan, as_json) -> None:
-    """Import files, folders (recursively), zips, MIDI files and old librarian files."""
+def import_cmd(ctx, paths, rescan, restore_removed, as_json) -> None:
+    """Import files, folders (recursively), zips, MIDI files and old librarian files.
+    Sounds you removed (`lib rm`) stay in the trash unless --restore-removed."""
     with _opened(ctx) as library:
         # No refresh thread (auto_refresh=False): the import forks worker processes, and a
         # fork should not happen while another thread may hold a lock.
@@ -141,22 +236,28 @@ def import_cmd(ctx, paths, rescan, as_json) -> None:
                     shown[0] = time.monotonic()
                     progress.refresh()
 
-            report = import_paths(library, paths, rescan=rescan, progress=tick)
+            report = import_paths(library, paths, rescan=rescan, progress=tick,
+                                  restore_removed=restore_removed)
     if as_json:
         emit_json(report.to_json())
     else:
         for f in report.with_problems:
-            console.print(f"[yellow]{f.path}[/yellow]", highlight=False)
+            say((f.path, "yellow"))
             for problem in f.problems:
-                console.print(f"  {problem}", highlight=False, markup=False)
+                say("  ", problem)
         skipped = [f for f in report.files if f.status == "skipped"]
         for f in skipped:
-            console.print(f"[dim]skipped {f.path}: {'; '.join(f.notes)}[/dim]", highlight=False)
+            say(("skipped ", "dim"), (f"{f.path}: {'; '.join(f.notes)}", "dim"))
         unchanged = sum(f.status == "unchanged" for f in report.files)
-        console.print(
-            f"{len(report.files)} file(s) ({unchanged} unchanged, {len(skipped)} without sounds): "
-            f"{report.new} new patch(es), {report.duplicates} duplicate(s), "
-            f"{len(report.with_problems)} file(s) with problems", highlight=False)
+        say(f"imported {count(len(report.files), 'file')} ({unchanged} unchanged, "
+            f"{len(skipped)} without sounds): {count(report.new, 'new patch', 'new patches')}, "
+            f"{count(report.duplicates, 'already known', 'already known')}, "
+            f"{count(len(report.with_problems), 'file')} with problems")
+        if report.in_trash:
+            say(f"{count(report.in_trash, 'patch', 'patches')} of these files left in the trash "
+                "(--restore-removed brings them back)")
+        if report.restored:
+            say(f"{count(report.restored, 'patch', 'patches')} brought back from the trash")
     sys.exit(1 if report.with_problems else 0)
 
 
@@ -183,7 +284,8 @@ def list_cmd(ctx, as_json, limit, **kw) -> None:
 @json_option
 @click.pass_context
 def search_cmd(ctx, text, as_json, limit, **kw) -> None:
-    """Find patches by name (every word, as a prefix: "bra str" finds BRASS STRINGS)."""
+    """Find patches by name, tag or notes (every word, as a prefix: "bra str" finds BRASS
+    STRINGS)."""
     if not text.strip():
         fail("say what to search for (use `syxkit lib list` for every patch)", 2)
     with _opened(ctx) as library:
@@ -209,20 +311,22 @@ def show_cmd(ctx, patch_id, as_json) -> None:
             out["decode_error"] = error
         emit_json(out)
         return
-    console.print(f"[bold]{patch.id}[/bold] {patch.name!r}  {patch.device} {patch.kind}"
-                  f"{' (' + patch.model + ')' if patch.model else ''}"
-                  f"{'  *favourite*' if patch.favourite else ''}", highlight=False)
+    models = compact_models(patch.models)
+    say((str(patch.id), "bold"), " ", patch.name, f"  {patch.device} {patch.kind}",
+        f" (fits {models})" if models else "", "  *favourite*" if patch.favourite else "",
+        ("  (in the trash)", "yellow") if patch.removed_at else "")
     if patch.tags:
-        console.print(f"tags: {', '.join(patch.tags)}", highlight=False)
+        say("tags: ", ", ".join(patch.tags))
     if patch.notes:
-        console.print(f"notes: {patch.notes}", highlight=False, markup=False)
+        say("notes: ", patch.notes)
     for s in patch.sources:
         where = f"{s.path} @ {s.offset}" + ("" if s.part is None else f" part {s.part}")
-        console.print(f"seen in {where} as {s.name!r} ({s.seen_at})", highlight=False, markup=False)
+        say("seen in ", where, " as ", s.name, f" ({s.seen_at})")
     if params is not None:
         console.print(_tree("parameters", params["params"]))
     else:
-        err_console.print(f"[yellow]not decoded:[/yellow] {error}", highlight=False)
+        err_console.print(Text.assemble(("not decoded:", "yellow"), " ", str(error)),
+                          highlight=False, soft_wrap=True)
 
 
 @lib.command("tag")
@@ -240,7 +344,7 @@ def tag_cmd(ctx, patch_ids, add, remove, as_json) -> None:
         emit_json([{"id": p.id, "tags": p.tags} for p in patches])
     else:
         for p in patches:
-            console.print(f"{p.id} {p.name!r}: {', '.join(p.tags) or '(no tags)'}", highlight=False)
+            say(f"{p.id} ", p.name, ": ", ", ".join(p.tags) or "(no tags)")
 
 
 @lib.command("rename")
@@ -249,14 +353,18 @@ def tag_cmd(ctx, patch_ids, add, remove, as_json) -> None:
 @json_option
 @click.pass_context
 def rename_cmd(ctx, patch_id, name, as_json) -> None:
-    """Give a patch a new name (written into the dump on export where the device stores names)."""
+    """Give a patch a new name, by the device's name rules (length, characters) as the
+    top-level `rename` applies them; written into the dump on export where the device
+    stores names."""
     with _opened(ctx) as library:
-        library.rename(patch_id, name)
-        patch = library.get(patch_id)
+        patch, note = rename_patch(library, patch_id, name)
     if as_json:
-        emit_json({"id": patch.id, "name": patch.name})
+        emit_json({"id": patch.id, "name": patch.name, "note": note})
     else:
-        console.print(f"{patch.id} is now {patch.name!r}", highlight=False)
+        say(f"renamed {patch.id} to ", patch.name)
+        if note:
+            err_console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False,
+                              soft_wrap=True)
 
 
 @lib.command("fav")
@@ -271,7 +379,8 @@ def fav_cmd(ctx, patch_ids, off, as_json) -> None:
     if as_json:
         emit_json({"ids": ids, "favourite": not off})
     else:
-        console.print(f"{len(ids)} patch(es) {'un' if off else ''}marked", highlight=False)
+        say(f"{'unmarked' if off else 'marked'} {count(len(ids), 'patch', 'patches')} as "
+            "favourite" + ("" if len(ids) == 1 else "s"))
 
 
 @lib.command("note")
@@ -286,7 +395,7 @@ def note_cmd(ctx, patch_id, text, as_json) -> None:
     if as_json:
         emit_json({"id": patch_id, "notes": text})
     else:
-        console.print(f"notes of {patch_id} {'set' if text else 'cleared'}", highlight=False)
+        say(f"notes of {patch_id} {'set' if text else 'cleared'}")
 
 
 @lib.command("rm")
@@ -295,13 +404,72 @@ def note_cmd(ctx, patch_id, text, as_json) -> None:
 @json_option
 @click.pass_context
 def rm_cmd(ctx, patch_ids, force, as_json) -> None:
-    """Remove patches from the library (files on disk are never touched)."""
+    """Move patches to the trash (`lib restore` brings them back, `lib trash empty` deletes
+    them; files on disk are never touched)."""
     with _opened(ctx) as library:
         ids = library.remove(patch_ids, force=force)
     if as_json:
         emit_json({"removed": ids})
     else:
-        console.print(f"removed {len(ids)} patch(es)", highlight=False)
+        say(f"moved {count(len(ids), 'patch', 'patches')} to the trash "
+            f"(`syxkit lib restore {' '.join(map(str, ids))}` brings "
+            f"{'it' if len(ids) == 1 else 'them'} back)")
+
+
+@lib.command("restore")
+@click.argument("patch_ids", nargs=-1, required=True, type=INT)
+@json_option
+@click.pass_context
+def restore_cmd(ctx, patch_ids, as_json) -> None:
+    """Bring patches back out of the trash."""
+    with _opened(ctx) as library:
+        ids = library.restore(patch_ids)
+    if as_json:
+        emit_json({"restored": ids})
+    else:
+        say(f"restored {count(len(ids), 'patch', 'patches')} from the trash")
+
+
+@lib.group("trash", invoke_without_command=True)
+@limit_option
+@json_option
+@click.pass_context
+def trash_group(ctx, as_json, limit) -> None:
+    """List the patches in the trash (`lib trash empty` deletes them for good)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _opened(ctx) as library:
+        patches = library.trash()
+    _show_list(patches, as_json, limit, "patch in the trash")
+
+
+@trash_group.command("empty")
+@click.argument("patch_ids", nargs=-1, type=INT)
+@json_option
+@click.pass_context
+def trash_empty(ctx, patch_ids, as_json) -> None:
+    """Delete the patches in the trash for good (all, or the ids given). A file imported
+    again later brings such a sound back only with --rescan."""
+    with _opened(ctx) as library:
+        n = library.empty_trash(patch_ids or None)
+    if as_json:
+        emit_json({"deleted": n})
+    else:
+        say(f"deleted {count(n, 'patch', 'patches')} from the trash for good")
+
+
+@lib.command("tags")
+@json_option
+@click.pass_context
+def tags_cmd(ctx, as_json) -> None:
+    """Every tag, with how many patches carry it."""
+    with _opened(ctx) as library:
+        tags = library.tags()
+    if as_json:
+        emit_json([{"tag": t, "patches": n} for t, n in tags])
+        return
+    print_rows(("tag", "patches"), [[t, str(n)] for t, n in tags])
+    (err_console if is_pipe() else console).print(Text(count(len(tags), "tag")), highlight=False)
 
 
 @lib.command("dupes")
@@ -325,14 +493,14 @@ def dupes_cmd(ctx, what, as_json, **kw) -> None:
         return
     for r in rows:
         if what == "names":
-            text = f"{r['id']} {r['device']} {r['kind']}: " + " = ".join(repr(n) for n in r["names"])
+            text = f"{r['id']} {r['device']} {r['kind']}: " + " = ".join(r["names"])
         elif what == "sounds":
-            text = (f"{r['name']!r} ({r['device']} {r['kind']}): patches "
+            text = (f"{r['name']} ({r['device']} {r['kind']}): patches "
                     + ", ".join(str(p["id"]) for p in r["patches"]))
         else:
-            text = f"{r['id']} {r['name']!r}: {r['sources']} sources"
-        console.print(text, highlight=False, markup=False)
-    console.print(f"{len(rows)} group(s)", highlight=False)
+            text = f"{r['id']} {r['name']}: {r['sources']} sources"
+        say(text)
+    (err_console if is_pipe() else console).print(Text(count(len(rows), "group")), highlight=False)
 
 
 readdress_options = [
@@ -386,10 +554,11 @@ def export_cmd(ctx, text, output, everything, original, as_json, **kw) -> None:
         emit_json(result.to_json())
         return
     for note in result.notes:
-        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        err_console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False,
+                          soft_wrap=True)
     _warn_unused(result.unused_options)
-    console.print(f"exported {result.patches} patch(es), {result.messages} message(s), "
-                  f"{result.bytes} bytes to {output}", highlight=False)
+    say(f"exported {count(result.patches, 'patch', 'patches')} "
+        f"({count(result.messages, 'message')}, {result.bytes} bytes) to ", str(output))
 
 
 @lib.command("check")
@@ -404,11 +573,12 @@ def check_cmd(ctx, as_json) -> None:
     if as_json:
         emit_json(stats)
     else:
-        console.print(f"{stats['library']}: integrity {'; '.join(result)}", highlight=False)
-        console.print(f"{stats['patches']} patches, {stats['sources']} sources, "
-                      f"{stats['files']} files, {stats['banks']} banks", highlight=False)
+        say(stats["library"], f": integrity {'; '.join(result)}")
+        say(f"{count(stats['patches'], 'patch', 'patches')} (and {stats['trash']} in the trash), "
+            f"{count(stats['sources'], 'source')}, {count(stats['files'], 'file')}, "
+            f"{count(stats['banks'], 'bank')}")
         for kind, n in stats["by_kind"].items():
-            console.print(f"  {kind}: {n}", highlight=False)
+            say(f"  {kind}: {n}")
     sys.exit(0 if result == ["ok"] else 1)
 
 
@@ -424,13 +594,9 @@ def _print_bank(library: Library, name: str, as_json: bool) -> None:
     if as_json:
         emit_json(bank.to_json(patches))
         return
-    table = Table(title=f"bank {bank.name!r} ({bank.device}{', ' + bank.model if bank.model else ''})",
-                  title_justify="left")
-    for col in ("pos", "id", "kind", "name"):
-        table.add_column(col)
-    for i, p in enumerate(patches, 1):
-        table.add_row(str(i), str(p.id), p.kind, p.name)
-    console.print(table)
+    print_rows(("pos", "id", "kind", "name"),
+               [[str(i), str(p.id), p.kind, p.name] for i, p in enumerate(patches, 1)],
+               title=f"bank {bank.name} ({bank.device}{', ' + bank.model if bank.model else ''})")
 
 
 @bank_group.command("create")
@@ -446,7 +612,7 @@ def bank_create(ctx, name, device, model, as_json) -> None:
     if as_json:
         emit_json(bank.to_json([]))
     else:
-        console.print(f"bank {bank.name!r} created for {bank.device}", highlight=False)
+        say("created bank ", bank.name, f" for {bank.device}")
 
 
 @bank_group.command("list")
@@ -459,9 +625,8 @@ def bank_list(ctx, as_json) -> None:
     if as_json:
         emit_json([b.to_json() for b in banks])
     else:
-        for b in banks:
-            console.print(f"{b.name!r}: {b.device}{' ' + b.model if b.model else ''}, "
-                          f"{len(b.patch_ids)} patch(es)", highlight=False)
+        print_rows(("bank", "device", "model", "patches"),
+                   [[b.name, b.device, b.model or "", str(len(b.patch_ids))] for b in banks])
 
 
 @bank_group.command("add")
@@ -524,7 +689,7 @@ def bank_delete(ctx, bank, as_json) -> None:
     if as_json:
         emit_json({"deleted": b.name})
     else:
-        console.print(f"bank {b.name!r} deleted", highlight=False)
+        say("deleted bank ", b.name)
 
 
 @bank_group.command("export")
@@ -547,10 +712,13 @@ def bank_export(ctx, bank, output, pad_with, as_json, **kw) -> None:
         emit_json(result.to_json())
         return
     for note in result.notes:
-        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        err_console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False,
+                          soft_wrap=True)
     _warn_unused(result.unused_options)
     for path in result.written:
-        console.print(f"{path}  ({path.stat().st_size} bytes)", highlight=False)
+        say("wrote ", str(path), f" ({path.stat().st_size} bytes)")
 
+
+_add_library_option(lib)
 
 COMMANDS = [lib]

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from syxkit import __version__
 from syxkit.cli.common import (
@@ -43,10 +45,11 @@ from syxkit.cli.common import (
     warn_unused,
     write_outputs,
 )
-from syxkit.core.fileio import atomic_write
+from syxkit.core.fileio import OutputError, atomic_write, check_target
+from syxkit.core.framing import frame_messages
 from syxkit.core.numbers import parse_int
 from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, Options, Output
+from syxkit.devices.base import Device, DeviceError, OptionError, Options, Output
 from syxkit.emulators.base import Faults
 from syxkit.inspect import entries, load_bytes
 from syxkit.midi import (
@@ -131,7 +134,7 @@ def _port_options(f):
                           "to catch a damaged data byte on devices without a checksum (CZ, "
                           "K-Station); about doubles the time."),
         set_option,
-        click.option("--recovery-dir", type=click.Path(file_okay=False),
+        click.option("--recovery-dir", metavar="DIRECTORY",
                      help="Where a failed transfer saves what arrived (default: next to the output)."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."),
     ]
@@ -148,6 +151,8 @@ def _device(device_id: str) -> Device:
 
 
 def _open(cmd: str, kw: dict[str, Any], *, need_input: bool = True) -> Opened:
+    if kw["recovery_dir"]:
+        _check_folder(Path(kw["recovery_dir"]))
     rate = DEFAULT_RATE if kw["rate"] is None else kw["rate"]
     try:
         return open_port(kw["port"], backend_name=kw["backend_name"], in_port=kw["in_port"],
@@ -183,7 +188,59 @@ def _protocol(call: Callable[[], Any], opened: Opened) -> Peer:
         return call()
     except DeviceError as exc:
         opened.transport.close()
+        fail(str(exc), 2 if isinstance(exc, OptionError) else 1)
+
+
+def _check_request(call: Callable[[], Any]) -> None:
+    """Build the protocol once before any port is opened (protocols are sans-I/O: building one
+    sends nothing), so that a bad WHAT or option value is a usage error (exit 2) even when the
+    port is missing too. Other refusals may depend on the port's form: they come after."""
+    try:
+        call()
+    except OptionError as exc:
+        fail(str(exc), 2)
+    except DeviceError:
+        pass
+
+
+def _check_folder(folder: Path) -> None:
+    """Say before the transfer (which may take minutes) when nothing could be written in
+    ``folder``: a file in the way, or a folder this user cannot write in."""
+    for place in (folder, *folder.parents):
+        if not place.exists():
+            continue
+        if not place.is_dir():
+            fail(f"{folder}: {place} is a file, not a folder" if place != folder
+                 else f"{folder}: is a file, not a folder")
+        if not os.access(place, os.W_OK | os.X_OK):
+            why = "the file system is read-only" if _read_only(place) else "permission denied"
+            fail(f"{folder}: cannot write in {place} ({why})")
+        return
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def _check_file(output: str) -> None:
+    try:
+        check_target(output)
+    except OutputError as exc:
         fail(str(exc))
+    _check_folder(Path(output).parent)
+
+
+def _write_or_recover(device: str, what: str, data: bytes, recovery_dir: Path, exc: OutputError) -> None:
+    """A write failed after the transfer finished: keep what arrived (a new recovery file, in
+    the temporary folder when the recovery folder is the one that failed), then fail."""
+    error = TransferError(device, what, "the output to be written", data, reason=str(exc))
+    engine.save_recovery(error, recovery_dir)
+    where = (f"; what arrived is saved in {error.recovery_file}" if error.recovery_file
+             else "; what arrived could not be saved")
+    fail(f"{exc}{where}")
 
 
 @contextlib.contextmanager
@@ -245,6 +302,10 @@ def _run(protocol: Peer, opened: Opened, bar: _Bar, recovery_dir: Path) -> tuple
         error = TransferError(protocol.device, protocol.step_name, "the transfer to finish",
                               bytes(protocol.received), reason=f"the port failed: {exc}")
         engine.save_recovery(error, recovery_dir)
+    except OutputError as exc:  # a file written during the transfer (a backup's object)
+        error = TransferError(protocol.device, protocol.step_name, "the transfer to finish",
+                              bytes(protocol.received), reason=f"cannot write {exc}")
+        engine.save_recovery(error, recovery_dir)
     finally:
         opened.transport.close()
     return result, error, time.monotonic() - start
@@ -255,17 +316,21 @@ def _notes(opened: Opened, notes: list[str]) -> list[str]:
 
 
 def _report_failure(summary: dict[str, Any], error: TransferError, as_json: bool) -> None:
-    summary.update(ok=False, error=str(error), recovery_file=error.recovery_file)
+    text = str(error)
+    if getattr(error, "recovery_note", None):
+        text += f" ({error.recovery_note})"
+    summary.update(ok=False, error=text, recovery_file=error.recovery_file)
     if as_json:
         emit_json(summary)
-    for note in summary.get("notes", []):
-        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
-    fail(str(error))
+    _print_notes(summary.get("notes", []))
+    fail(text)
 
 
 def _print_notes(notes: list[str]) -> None:
+    # Notes quote devices and files (names, paths): printed as data, never as markup.
     for note in notes:
-        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        err_console.print(Text.assemble(("note:", "yellow"), " ", str(note)), highlight=False,
+                          soft_wrap=True)
 
 
 def _describe_file(path: Path, data: bytes) -> dict[str, Any]:
@@ -296,39 +361,69 @@ def _base_summary(command: str, opened: Opened, form: str | None) -> dict[str, A
 
 # -- ports ---------------------------------------------------------------------------------------
 @click.command()
+@click.option("--backend", "backend_name", default="auto", envvar="SYXKIT_BACKEND",
+              type=click.Choice(("auto",) + BACKEND_NAMES),
+              help="List this backend only (default: every backend; env SYXKIT_BACKEND).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per backend.")
-def ports(as_json: bool) -> None:
+def ports(backend_name: str, as_json: bool) -> None:
     """List every MIDI input and output on every backend, and why a backend is unavailable."""
-    reports = probe_all()
+    if backend_name == "auto":
+        reports = probe_all()
+    else:
+        from syxkit.midi import backend
+
+        reports = [backend(backend_name).probe()]
     if as_json:
         emit_json([r.to_json() for r in reports])
         return
     for r in reports:
         split = "SysEx in pieces" if r.can_split_sysex else "whole messages only"
         if not r.available:
-            console.print(f"[bold]{r.name}[/bold] — {r.title}: [red]unavailable[/red]: {r.reason}",
-                          highlight=False)
+            # Port names and reasons come from the system: data, never markup.
+            console.print(Text.assemble((r.name, "bold"), f" — {r.title}: ", ("unavailable", "red"),
+                                        f": {r.reason}"), highlight=False)
             continue
-        table = Table(title=f"{r.name} — {r.title} ({split})", title_justify="left")
+        table = Table(title=Text(f"{r.name} — {r.title} ({split})"), title_justify="left")
         for col in ("dir", "#", "name", "detail"):
             table.add_column(col, overflow="fold")
         for p in r.inputs + r.outputs:
-            table.add_row(p.direction, str(p.index), p.name, p.detail)
+            table.add_row(p.direction, str(p.index), Text(str(p.name)), Text(str(p.detail or "")))
         if not r.inputs and not r.outputs:
-            table.add_row("", "", "(no ports)", r.reason)
+            table.add_row("", "", "(no ports)", Text(str(r.reason or "")))
         console.print(table)
 
 
 # -- request -------------------------------------------------------------------------------------
-@click.command()
+class _RequestCommand(click.Command):
+    """``request --help`` lists each device's WHAT names from its ``request_names`` (generated,
+    so the help cannot drift from the drivers; the drivers are imported only for --help)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for dev in registry.devices():
+            if type(dev).request_protocol is Device.request_protocol:
+                continue  # this device cannot be asked for anything
+            names = [(str(pattern), str(meaning)) for pattern, meaning in dev.request_names]
+            with formatter.section(f"WHAT for {dev.id}"):
+                if names:
+                    formatter.write_dl(names)
+                else:
+                    formatter.write_text("(the driver lists no names; see the README)")
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=_RequestCommand)
 @click.argument("device_id", metavar="DEVICE")
 @click.argument("what")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="File to write (an existing file is replaced, atomically); when the device "
+                   "sends several objects, they go next to it as FILE-NAME.syx.")
 @_port_options
 def request(device_id: str, what: str, output: str, **kw: Any) -> None:
-    """Fetch one object WHAT from DEVICE, named the device's way (tone:0x20, sample-ram,
-    program:2:42, kit:12 …)."""
+    """Fetch one object WHAT from DEVICE, named the device's way and counted as its display
+    counts (the WHAT names of each device are listed below). A bad WHAT exits 2."""
     dev = _device(device_id)
+    _check_request(lambda: dev.request_protocol(what, _options(kw, kw["form"] or "faithful")))
+    _check_file(output)
     opened = _open("request", kw)
     notes: list[str] = []
     form = _form(opened, kw, notes)
@@ -342,10 +437,46 @@ def request(device_id: str, what: str, output: str, **kw: Any) -> None:
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
-    written = write_outputs(_outputs(result, f"request {what}"), output)
+    outputs = _outputs(result, f"request {what}")
+    try:
+        written = write_outputs(outputs, output)
+    except OutputError as exc:
+        _write_or_recover(dev.id, f"request {what}", b"".join(o.data for o in outputs), recovery, exc)
     warn_unused(dev, options)
     summary["files"] = [_describe_file(p, p.read_bytes()) for p in written]
-    _finish(summary, kw["as_json"], [f"wrote {f['path']} ({f['bytes']} bytes)" for f in summary["files"]])
+    _finish(summary, kw["as_json"], [f"wrote {f['path']} ({f['bytes']:,} bytes): {_contents(f)}"
+                                     for f in summary["files"]])
+
+
+def _contents(described: dict[str, Any]) -> str:
+    """What a written file holds, for a person: "tone 'BASS 1' (internal 1), …"."""
+    parts = []
+    for m in described["messages"]:
+        text = m["kind"] or "a message of no known device"
+        if m["name"]:
+            text += f" {m['name']!r}"
+        if m["slot"]:
+            text += f" ({m['slot']})"
+        parts.append(text)
+    if len(parts) > 4:
+        return _count_kinds([m["kind"] or "unknown message" for m in described["messages"]])
+    return ", ".join(parts) or "no messages"
+
+
+def _plural(kind: str, n: int) -> str:
+    if n == 1 or kind.endswith("s"):
+        return kind
+    if kind.endswith("y") and kind[-2:-1] not in ("a", "e", "o", "u"):
+        return kind[:-1] + "ies"
+    return kind + "s"
+
+
+def _count_kinds(kinds: list[str]) -> str:
+    """``["tone", "tone", "bulk"]`` -> "2 tones, 1 bulk" (in order of first appearance)."""
+    counts: dict[str, int] = {}
+    for k in kinds:
+        counts[k] = counts.get(k, 0) + 1
+    return ", ".join(f"{n} {_plural(k, n)}" for k, n in counts.items()) or "nothing"
 
 
 def _finish(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -354,7 +485,8 @@ def _finish(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
         emit_json(summary)
     else:
         for line in lines:
-            console.print(line, highlight=False)
+            # Lines quote names from the device and paths: data, never markup.
+            console.print(Text(line), highlight=False, soft_wrap=True)
 
 
 # -- backup --------------------------------------------------------------------------------------
@@ -366,26 +498,55 @@ def _file_name(name: str) -> str:
     return safe if Path(safe).suffix else f"{safe}.syx"
 
 
+def _earlier_files(folder: Path) -> list[str]:
+    """Files in ``folder`` a backup could write over: everything but hidden files and recovery
+    files (those are never overwritten: each gets a new name)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if not p.name.startswith(".") and not p.name.endswith(".recovered.syx"))
+
+
 @click.command()
 @click.argument("device_id", metavar="DEVICE")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Folder to write into (one file per object, a combined file, manifest.json).")
+@click.option("-o", "--output", required=True, metavar="DIR",
+              help="Folder to write into (one file per object, a combined file, manifest.json); "
+                   "made if missing. A folder that already holds files is refused unless --force.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that already holds files (an earlier backup): files of "
+                   "the same names are replaced, others are left as they are.")
 @_port_options
-def backup(device_id: str, output: str, **kw: Any) -> None:
-    """Fetch everything DEVICE can send: one file per object, one combined file, a manifest."""
+def backup(device_id: str, output: str, force: bool, **kw: Any) -> None:
+    """Fetch everything DEVICE can send: one file per object, one combined file, a manifest.
+    Never writes over an earlier backup silently: the folder must be new or empty, or --force."""
     dev = _device(device_id)
     folder = Path(output)
+    _check_folder(folder)
+    earlier = _earlier_files(folder)
+    if earlier and not force:
+        shown = ", ".join(earlier[:5]) + (f" and {len(earlier) - 5} more" if len(earlier) > 5 else "")
+        fail(f"{folder}: already holds {len(earlier)} file(s) ({shown}), e.g. an earlier backup; "
+             "choose a new folder, or add --force to replace files of the same names")
     opened = _open("backup", kw)
     notes: list[str] = []
     form = _form(opened, kw, notes)
     options = _options(kw, form)
     protocol = _protocol(lambda: dev.backup_protocol(options), opened)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        opened.transport.close()
+        fail(f"{folder}: cannot make the folder ({exc.strerror or exc})")
     interim: dict[str, Path] = {}
 
     def keep(obj: ObjectDone) -> None:
         # Each object is saved the moment it is complete, so a cut backup keeps what was done.
-        interim[obj.name] = atomic_write(folder / _file_name(obj.name), obj.data)
+        # A failed write does not stop the transfer: the device is read to the end, and the
+        # final write (or its recovery file) says what went wrong.
+        try:
+            interim[obj.name] = atomic_write(folder / _file_name(obj.name), obj.data)
+        except OutputError:
+            pass
 
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} backup", keep),
@@ -401,28 +562,43 @@ def backup(device_id: str, output: str, **kw: Any) -> None:
         manifest["objects"] = [_manifest_entry(p, name) for name, p in interim.items()]
         manifest["error"] = str(error)
         manifest["recovery_file"] = error.recovery_file
-        atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
-        _report_failure(summary | {"manifest": str(folder / "manifest.json")}, error, kw["as_json"])
+        extra = {"manifest": str(folder / "manifest.json")}
+        try:
+            atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
+        except OutputError as exc:
+            extra = {"manifest": None}
+            summary["notes"].append(f"no manifest written: {exc}")
+        _report_failure(summary | extra, error, kw["as_json"])
     outputs = _outputs(result, "backup")
     written = []
-    for out in outputs:
-        written.append((out.name, atomic_write(folder / _file_name(out.name), out.data)))
-    finals = {p for _, p in written}
-    for p in interim.values():  # interim files the final list names differently
-        if p not in finals:
-            p.unlink(missing_ok=True)
-    combined_name = f"{dev.id}-backup.syx"
-    if combined_name in {p.name for p in finals}:
-        combined_name = f"{dev.id}-backup-all.syx"
-    combined = atomic_write(folder / combined_name, b"".join(o.data for o in outputs))
-    warn_unused(dev, options)
-    manifest["objects"] = [_manifest_entry(p, name) for name, p in written]
-    manifest["combined"] = _manifest_entry(combined, "all objects, in order")
-    manifest_path = atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
+    try:
+        for out in outputs:
+            written.append((out.name, atomic_write(folder / _file_name(out.name), out.data)))
+        finals = {p for _, p in written}
+        for p in interim.values():  # interim files the final list names differently
+            if p not in finals:
+                p.unlink(missing_ok=True)
+        combined_name = f"{dev.id}-backup.syx"
+        if combined_name in {p.name for p in finals}:
+            combined_name = f"{dev.id}-backup-all.syx"
+        combined = atomic_write(folder / combined_name, b"".join(o.data for o in outputs))
+        warn_unused(dev, options)
+        manifest["objects"] = [_manifest_entry(p, name) for name, p in written]
+        manifest["combined"] = _manifest_entry(combined, "all objects, in order")
+        manifest_path = atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
+    except OutputError as exc:
+        _write_or_recover(dev.id, "backup", b"".join(o.data for o in outputs),
+                          Path(kw["recovery_dir"] or folder), exc)
     summary.update(objects=len(written), manifest=str(manifest_path), combined=str(combined),
                    seconds=manifest["seconds"])
-    _finish(summary, kw["as_json"], [f"wrote {len(written)} object file(s), {combined.name} and "
-                                     f"manifest.json to {folder}"])
+    if earlier:
+        mine = {p.name for _, p in written} | {combined.name, "manifest.json"}
+        summary["replaced"] = sorted(mine & set(earlier))
+        summary["notes"].append(f"--force: {len(summary['replaced'])} earlier file(s) in {folder} "
+                                "replaced")
+    kinds = [m["kind"] or "unknown message" for o in manifest["objects"] for m in o["messages"]]
+    _finish(summary, kw["as_json"], [f"wrote {len(written)} object file(s) ({_count_kinds(kinds)}), "
+                                     f"{combined.name} and manifest.json to {folder}"])
 
 
 def _manifest_entry(path: Path, name: str) -> dict[str, Any]:
@@ -447,6 +623,9 @@ def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> No
     mine = [e.message for e in got.entries if e.dump is not None and e.dump.device == dev.id]
     skipped = len(got.entries) - len(mine)
     data = b"".join(m.data for m in mine)
+    kinds = [e.dump.kind for e in got.entries if e.dump is not None and e.dump.device == dev.id]
+    _check_request(lambda: dev.send_protocol(data, _options(kw, kw["form"] or "faithful",
+                                                            program=program)))
     opened = _open("send", kw, need_input=False)
     notes: list[str] = []
     if skipped:
@@ -456,18 +635,106 @@ def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> No
     form = _form(opened, kw, notes)
     options = _options(kw, form, program=program)
     protocol = _protocol(lambda: dev.send_protocol(data, options), opened)
+    tap = _Tap(opened.transport)
+    opened.transport = tap
     recovery = Path(kw["recovery_dir"] or Path(file).parent)
     result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} send"), recovery)
     summary = _base_summary("send", opened, form) | {"device": dev.id, "file": file,
                                                       "bytes": len(data), "messages": len(mine),
+                                                      "kinds": _count_kinds(kinds),
                                                       "seconds": round(seconds, 3)}
+    # Where the device stores what went out, read from the bytes written to the port (after
+    # --program and the driver's addressing), never from what the command was asked to do.
+    summary["destinations"] = _destinations(dev, tap.sent)
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
     warn_unused(dev, options)
     summary["result"] = result if isinstance(result, (dict, list, str, int, type(None))) else str(result)
-    _finish(summary, kw["as_json"], [f"sent {len(mine)} message(s), {len(data)} bytes to {dev.id} "
-                                     f"in {seconds:.1f} s" + (f": {result}" if result else "")])
+    verify = _verify_text(result, bool(kw.get("verify")))
+    if verify is not None:
+        summary["verify"] = verify
+    if isinstance(result, dict):
+        summary["notes"] += [str(n) for n in result.get("notes") or [] if str(n) not in summary["notes"]]
+    _finish(summary, kw["as_json"], _send_lines(summary, dev, opened, seconds, result, verify))
+
+
+class _Tap:
+    """A transport that keeps a copy of every byte the host writes (to tell what was sent)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.sent = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.inner.write(data)
+        self.sent += data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _destinations(dev: Device, sent: bytes) -> list[dict[str, Any]]:
+    """Each stored object in the host's bytes: its kind, name and ``Dump.store`` (the driver's
+    words for where it lands); requests and handshakes (nothing stored) are left out."""
+    out = []
+    for message in frame_messages(bytes(sent)):
+        try:
+            dump = dev.identify(message)
+        except Exception:  # noqa: BLE001 - a report line must not fail a finished send
+            dump = None
+        if dump is None:
+            continue
+        # A bulk may say where each part goes rather than where the whole goes.
+        stored_parts = [p for p in dump.parts if p.store]
+        for part in stored_parts if dump.store is None and stored_parts else [dump]:
+            if part.store is None and "request" in part.kind:
+                continue  # a read-back request (--verify) stores nothing
+            out.append({"kind": part.kind, "name": part.name, "slot": part.slot,
+                        "store": part.store})
+    return out
+
+
+def _verify_text(result: Any, asked: bool) -> str | None:
+    """The driver's verify result in words; None when not asked and not done."""
+    done = result.get("verified") if isinstance(result, dict) else None
+    if done is None or done is False:
+        if not asked:
+            return None
+        return "not verified: this device's send has no read-back" if done is None else "not verified"
+    missed = result.get("not_verified") if isinstance(result, dict) else None
+    text = (f"verified: read back {done} object(s), equal to what was sent" if isinstance(done, int)
+            and not isinstance(done, bool) else "verified: read back, equal to what was sent")
+    if missed:
+        text += f"; not verified: {missed if isinstance(missed, str) else ', '.join(map(str, missed))}"
+    return text
+
+
+def _send_lines(summary: dict[str, Any], dev: Device, opened: Opened, seconds: float, result: Any,
+                verify: str | None) -> list[str]:
+    lines = [f"sent {summary['kinds']} ({summary['bytes']:,} bytes) from {summary['file']} to "
+             f"{dev.id} on {opened.describe()} in {seconds:.1f} s"]
+    if isinstance(result, dict):
+        confirmed = result.get("confirmed")
+        if confirmed is None and "acknowledged" in result:
+            confirmed = bool(result["acknowledged"])
+        if confirmed is True:
+            lines.append("the device confirmed what it received")
+        elif confirmed is False:
+            lines.append("the device did not confirm (it sends no answer, or none was heard)")
+    dests = summary["destinations"]
+    if dests:
+        stored = [d for d in dests if d["store"]]
+        shown = stored or dests
+        lines.append("stored to:" if stored else "sent (the driver does not say where they are stored):")
+        for d in shown[:16]:
+            what = d["kind"] + (f" {d['name']!r}" if d["name"] else "")
+            lines.append(f"  {what} -> {d['store'] or d['slot'] or '?'}")
+        if len(shown) > 16:
+            lines.append(f"  … and {len(shown) - 16} more (--json lists them all)")
+    if verify:
+        lines.append(verify + (", at the places above" if dests and verify.startswith("verified") else ""))
+    return lines
 
 
 # -- receive -------------------------------------------------------------------------------------
@@ -492,7 +759,8 @@ def _answerer(device_id: str | None, log: list[str]) -> Callable[[bytes], bytes 
 
 
 @click.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="File to write (an existing file is replaced, atomically).")
 @click.option("--quiet", type=float, default=2.0, show_default=True,
               help="The dump is over after this many seconds without data.")
 @click.option("--wait", "first_wait", type=float,
@@ -506,6 +774,7 @@ def receive(output: str, quiet: float, first_wait: float | None, device_id: str 
     bulk open), until the line is quiet."""
     if quiet <= 0:
         fail("--quiet must be more than 0 seconds", 2)
+    _check_file(output)
     log: list[str] = []
     answer = _answerer(device_id, log)
     opened = _open("receive", kw)
@@ -523,10 +792,13 @@ def receive(output: str, quiet: float, first_wait: float | None, device_id: str 
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
-    path = atomic_write(output, result)
+    try:
+        path = atomic_write(output, result)
+    except OutputError as exc:
+        _write_or_recover("receive", "receive", result, recovery, exc)
     summary["file"] = _describe_file(path, result)
-    count = len(summary["file"]["messages"])
-    _finish(summary, kw["as_json"], [f"wrote {path} ({len(result)} bytes, {count} message(s))"] + log)
+    _finish(summary, kw["as_json"], [f"wrote {path} ({len(result):,} bytes): "
+                                     f"{_contents(summary['file'])}"] + log)
 
 
 # -- emulate -------------------------------------------------------------------------------------
@@ -572,7 +844,7 @@ class _Panel:
               help="Inject a fault: stall:N, drop-handshake:N, corrupt:N, reset:N (repeatable).")
 @click.option("--active-sensing", is_flag=True, help="Send active sensing (FE) every 300 ms.")
 @click.option("--block-delay", type=float, default=0.0, help="Processing time per block, seconds.")
-@click.option("--save-on-exit", type=click.Path(dir_okay=False),
+@click.option("--save-on-exit", metavar="FILE",
               help="Write the emulated memory to this file when stopped.")
 @click.option("--channel", type=click.IntRange(1, 16), help="The emulated device's MIDI channel.")
 @set_option
@@ -600,6 +872,8 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
         fail(str(exc))
     if save_on_exit and not callable(getattr(emulator, "save", None)):
         fail(f"{dev.id}: this emulator cannot save its memory (--save-on-exit)")
+    if save_on_exit:
+        _check_file(save_on_exit)
     rate = WIRE_BYTES_PER_SECOND if wire_speed else 0
     try:
         transport, used = open_virtual(port, backend_name=backend_name, rate=rate)
@@ -625,8 +899,8 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     if as_json:
         click.echo(json.dumps(ready), nl=True)
     else:
-        err_console.print(f"emulating {dev.id} on {used} port {where!r} (pid {os.getpid()}); "
-                          "Ctrl-C to stop" + ("; kill -USR1 sends a panel dump" if ready["panel"] else ""),
+        err_console.print(Text(f"emulating {dev.id} on {used} port {where!r} (pid {os.getpid()}); "
+                               "Ctrl-C to stop" + ("; kill -USR1 sends a panel dump" if ready["panel"] else "")),
                           highlight=False)
     if not transport.can_split_sysex:
         err_console.print(f"[yellow]note:[/yellow] {used} carries whole messages only: the "
@@ -642,7 +916,11 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     stopped: dict[str, Any] = {"event": "stopped", "device": dev.id, "log": list(getattr(emulator, "log", []))}
     if save_on_exit:
         data = emulator.save()
-        atomic_write(save_on_exit, data)
+        try:
+            atomic_write(save_on_exit, data)
+        except OutputError as exc:
+            # The emulated memory is all the user has of this session: keep it elsewhere.
+            _write_or_recover(dev.id, "save-on-exit", data, Path(tempfile.gettempdir()), exc)
         stopped["saved"] = {"path": save_on_exit, "bytes": len(data)}
     if as_json:
         click.echo(json.dumps(stopped))

@@ -317,7 +317,8 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | tuple[Path
 
 def read_paths(paths: Iterable[str | os.PathLike], foreign: Iterable[ForeignReader] = ()) -> Iterator[SourceFile]:
     """Every file below ``paths`` read, in order; unreadable ones come back with ``error`` set."""
-    foreign = list(foreign)
+    if iter(foreign) is foreign:  # a one-pass iterator: keep it for every file; a collection
+        foreign = list(foreign)   # (or the registry's lazy readers) is iterated afresh per file
     for item in iter_files(paths):
         if isinstance(item, tuple):
             yield SourceFile(path=str(item[0]), error=item[1])

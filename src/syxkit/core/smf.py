@@ -19,9 +19,6 @@ import struct
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from mido.messages.specs import SPEC_BY_STATUS
-from mido.midifiles.midifiles import read_chunk_header, read_variable_int
-
 from syxkit.core.framing import Framed, frame
 from syxkit.core.message import Problem
 
@@ -55,6 +52,8 @@ class SysexStream:
 
 def _data_length(status: int) -> int:
     """How many data bytes follow a channel or system-common status byte."""
+    from mido.messages.specs import SPEC_BY_STATUS  # mido only when a MIDI file is read
+
     spec = SPEC_BY_STATUS.get(status & 0xF0 if status < 0xF0 else status)
     if spec is None:
         return 0
@@ -82,6 +81,9 @@ def read_smf_sysex(data: bytes, source: str, start: int = 0) -> tuple[Framed, li
     """All SysEx messages of the SMF that begins at ``start`` in ``data``, framed, with offsets
     pointing into ``data``. Raises :class:`SMFError` when there is no usable MThd header;
     anything wrong further in (truncated tracks, garbage events) becomes a Problem."""
+    # mido costs a third of syxkit's start: imported only when a MIDI file is actually read
+    from mido.midifiles.midifiles import read_chunk_header
+
     infile = io.BytesIO(data)
     infile.seek(start)
     notes: list[Problem] = []
@@ -137,6 +139,8 @@ def read_smf_sysex(data: bytes, source: str, start: int = 0) -> tuple[Framed, li
 
 def _walk_track(body: bytes, base: int, stream: SysexStream, notes: list[Problem]) -> None:
     """Collect the SysEx packets of one track body (``base`` = its offset in the file)."""
+    from mido.midifiles.midifiles import read_variable_int
+
     f = io.BytesIO(body)
     end = len(body)
     running: int | None = None

@@ -110,6 +110,10 @@ class Device(ABC):
     # (pattern, meaning) pairs such as ("tone:N", "internal tone N, 1-16 on a CZ-101"). Shown
     # by ``syxkit request --help``.
     request_names: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The kinds of sound object ``objects`` yields (what the library stores, one patch each),
+    # spelled as the conventions say (lower case, hyphenated: "operation-memory"). The library
+    # takes its ``--kind`` vocabulary from here.
+    kinds: ClassVar[tuple[str, ...]] = ()
 
     def accepts(self, data: bytes) -> bool:
         return not self.prefixes or data.startswith(self.prefixes)
@@ -159,6 +163,15 @@ class Device(ABC):
         """The bytes that make the sound, for de-duplication: payload without what the device
         ignores (channel, program address, form, name, unused bytes). None: not a sound object."""
         return dump.payload
+
+    def fits(self, dump: Dump) -> tuple[str, ...]:
+        """The models that can load this object (the library matches ``--model`` against
+        them): the model its message names ("A/B" naming two), else every model of the
+        device. A driver whose formats differ between models says which ones fit."""
+        if dump.model:
+            named = tuple(m for m in dump.model.split("/") if m)
+            return named if all(m in self.models for m in named) else (dump.model,)
+        return tuple(self.models)
 
     def example(self) -> bytes | None:
         """A small valid dump built from the driver's own tables (for the demo and tests)."""

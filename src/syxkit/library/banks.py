@@ -105,8 +105,8 @@ def _position(bank: Bank, position: int, *, allow_end: bool = False) -> int:
 
 def add_to_bank(lib: Library, bank: Bank, ids: list[int], at: int | None = None) -> Bank:
     """Insert patches at position ``at`` (1-based; default: the end). The same patch may sit
-    in several slots (blank or init tones often do)."""
-    patches = lib.get_many(ids)
+    in several slots (blank or init tones often do). A patch in the trash is refused."""
+    patches = lib.live(ids)
     wrong = [p for p in patches if p.device != bank.device]
     if wrong:
         raise LibraryError(f"bank {bank.name!r} is for {bank.device}; patch "

@@ -40,6 +40,7 @@ from syxkit.library.planning import (
     read_file,
 )
 from syxkit.library.store import Library, now
+from syxkit.library.vocabulary import canonicalise_kinds, fits_list, fits_text
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just done)
 
@@ -60,10 +61,13 @@ class FileReport:
     duplicates: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    in_trash: int = 0  # patches of this file found in the trash and left there
+    restored: int = 0  # patches of this file brought back out of the trash (restore_removed)
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "status": self.status, "objects": self.objects, "new": self.new,
-                "duplicates": self.duplicates, "problems": self.problems, "notes": self.notes}
+                "duplicates": self.duplicates, "in_trash": self.in_trash,
+                "restored": self.restored, "problems": self.problems, "notes": self.notes}
 
 
 @dataclass
@@ -83,6 +87,14 @@ class ImportReport:
         return sum(f.objects for f in self.files)
 
     @property
+    def in_trash(self) -> int:
+        return sum(f.in_trash for f in self.files)
+
+    @property
+    def restored(self) -> int:
+        return sum(f.restored for f in self.files)
+
+    @property
     def with_problems(self) -> list[FileReport]:
         return [f for f in self.files if f.problems]
 
@@ -94,6 +106,7 @@ class ImportReport:
                         for f in self.files if f.status == "skipped"],
             "failed": sum(f.status == "failed" for f in self.files),
             "objects": self.objects, "new": self.new, "duplicates": self.duplicates,
+            "in_trash": self.in_trash, "restored": self.restored,
             "problems": [{"path": f.path, "problems": f.problems} for f in self.with_problems],
             "details": [f.to_json() for f in self.files],
         }
@@ -105,7 +118,8 @@ _SOURCE_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _PATCH_SQL = (
     "INSERT INTO patches (id, fingerprint, device, kind, model, name, name_key, name_from, "
-    "payload, message_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "payload, message_id, created_at, modified_at, fits) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _FILE_SQL = (
     "INSERT INTO files (path, sha256, size, mtime, form, container_id, objects, problems, "
     "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -114,8 +128,14 @@ _FILE_SQL = (
     "container_id = excluded.container_id RETURNING id")
 
 
+def _union_fits(old: str, new: str) -> str:
+    """Both model families (one sound found as a CZ-1 named tone and as a plain tone fits
+    every model either fits)."""
+    return fits_text(dict.fromkeys(fits_list(old) + fits_list(new)))
+
+
 def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str],
-           members: list[MemberPlan], report: FileReport) -> None:
+           members: list[MemberPlan], report: FileReport, restore_removed: bool = False) -> None:
     """Write one disk file's plan; the caller holds the (write-locked) transaction, so ids
     can be handed out from max(id) + 1 and every table filled with one executemany."""
     when = now()
@@ -140,8 +160,9 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
             message_rows.append((mid, data, raw))
         return mid
 
-    select_fp = "SELECT id FROM patches WHERE fingerprint = ?"
+    select_fp = "SELECT id, fits, removed_at FROM patches WHERE fingerprint = ?"
     local: dict[bytes, int] = {}
+    trashed: set[int] = set()
     patch_rows, source_rows, names = [], [], []
     for m in members:
         problems = report.problems if container_id is None else m.problems
@@ -166,21 +187,33 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
                         message_id = store(r.message)
                     patch_rows.append((
                         pid, r.fp, r.device, r.kind, r.model, r.name, norm_name(r.name),
-                        r.name_from, r.payload, message_id, when, when))
+                        r.name_from, r.payload, message_id, when, when, r.fits))
                     names.append((pid, r.name))
                     report.new += 1
                 else:
-                    pid = got[0]
+                    pid, fits, removed_at = got
                     report.duplicates += 1
                     if r.model:
                         c.execute("UPDATE patches SET model = ? WHERE id = ? AND model IS NULL",
                                   (r.model, pid))
+                    if r.fits and _union_fits(fits, r.fits) != fits:
+                        c.execute("UPDATE patches SET fits = ? WHERE id = ?",
+                                  (_union_fits(fits, r.fits), pid))
+                    if removed_at is not None:
+                        trashed.add(pid)
                 local[r.fp] = pid
             else:
                 report.duplicates += 1
             source_rows.append((
                 pid, file_id, r.offset, r.part, r.name, r.source_key, r.name_from, r.channel,
                 r.bank, r.program, r.slot, store(r.msg_data, r.msg_raw), when))
+    # A sound the user put in the trash stays there unless the import was asked to bring it
+    # back; either way the report says how many.
+    if trashed and restore_removed:
+        c.executemany("UPDATE patches SET removed_at = NULL WHERE id = ?", [(i,) for i in trashed])
+        report.restored += len(trashed)
+    else:
+        report.in_trash += len(trashed)
     # Parents before children, so every foreign key holds at each statement.
     c.executemany("INSERT INTO messages (id, data, raw) VALUES (?, ?, ?)", message_rows)
     c.executemany(_PATCH_SQL, patch_rows)
@@ -209,15 +242,42 @@ def _report(work: FileWork, clean: dict[str, tuple[bytes, int]]) -> FileReport:
     return report
 
 
-def write_work(lib: Library, work: FileWork, clean: dict[str, tuple[bytes, int]]) -> FileReport:
-    """Store one planned file in one transaction."""
+def _trashed_of_file(c: sqlite3.Connection, path: str) -> list[int]:
+    """Patches in the trash with a source in this file on disk (or in a zip's members)."""
+    return [r[0] for r in c.execute(
+        "SELECT DISTINCT s.patch_id FROM files f JOIN sources s ON s.file_id = f.id "
+        "JOIN patches p ON p.id = s.patch_id WHERE p.removed_at IS NOT NULL AND "
+        "(f.path = ? OR f.container_id IN (SELECT id FROM files WHERE path = ?))", (path, path))]
+
+
+def _has_trash(lib: Library) -> bool:
+    return lib.conn.execute(
+        "SELECT 1 FROM patches WHERE removed_at IS NOT NULL LIMIT 1").fetchone() is not None
+
+
+def write_work(lib: Library, work: FileWork, clean: dict[str, tuple[bytes, int]], *,
+               restore_removed: bool = False, trash: bool = True) -> FileReport:
+    """Store one planned file in one transaction. ``trash``: whether the trash may hold
+    anything (False skips looking, for speed)."""
     report = _report(work, clean)
-    if work.error or work.unchanged:
+    if work.error:
+        return report
+    if work.unchanged:
+        # Not read again, but its sounds in the trash are still counted (or brought back).
+        if trash:
+            with lib.transaction() as c:
+                ids = _trashed_of_file(c, work.path)
+                if ids and restore_removed:
+                    c.executemany("UPDATE patches SET removed_at = NULL WHERE id = ?",
+                                  [(i,) for i in ids])
+                    report.restored = len(ids)
+                else:
+                    report.in_trash = len(ids)
         return report
     try:
         with lib.transaction() as c:
             _write(c, (work.path, work.sha256, work.size, work.mtime, work.form), work.members,
-                   report)
+                   report, restore_removed)
     except sqlite3.Error as exc:
         report.status, report.new, report.duplicates = "failed", 0, 0
         report.problems.append(f"not stored: library error: {exc}")
@@ -231,13 +291,13 @@ def _clean_files(lib: Library) -> dict[str, tuple[bytes, int]]:
 
 
 def import_file(lib: Library, path: Path, readers: list[ForeignReader] | None = None, *,
-                rescan: bool = False) -> FileReport:
+                rescan: bool = False, restore_removed: bool = False) -> FileReport:
     """Import one file on disk (a zip counts as one file) in one transaction."""
     clean = {} if rescan else _clean_files(lib)
     known = clean.get(str(path.resolve()))
     work = read_file(path, None if known is None else known[0],
                      registry.foreign_readers() if readers is None else readers)
-    return write_work(lib, work, clean)
+    return write_work(lib, work, clean, restore_removed=restore_removed, trash=_has_trash(lib))
 
 
 # -- worker processes -------------------------------------------------------------------------
@@ -331,9 +391,17 @@ def _planned(jobs: list[Job], workers: int) -> Iterator[FileWork]:
 
 
 def import_paths(lib: Library, paths: Iterable[str | os.PathLike], *, rescan: bool = False,
-                 progress: Progress | None = None, workers: int | None = None) -> ImportReport:
+                 progress: Progress | None = None, workers: int | None = None,
+                 restore_removed: bool = False) -> ImportReport:
     """Import files, folders (recursively) and zips; ``progress`` is called after each file.
-    ``workers``: planning processes beside this one (default: CPUs - 1, at most 3; 0 = none)."""
+    ``workers``: planning processes beside this one (default: CPUs - 1, at most 3; 0 = none).
+    Sounds in the trash that the files hold stay there (the report counts them) unless
+    ``restore_removed``."""
+    # Stored kinds follow the drivers' spelling before anything is compared with them (the
+    # fingerprint hashes the kind); a no-op unless a driver renamed a kind.
+    with lib.transaction() as c:
+        canonicalise_kinds(c)
+    trash = _has_trash(lib)
     # The library's own files may sit in the folder being imported; the database holds SysEx
     # bytes, so reading it would import the library into itself.
     own = {str(lib.path.resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
@@ -358,7 +426,8 @@ def import_paths(lib: Library, paths: Iterable[str | os.PathLike], *, rescan: bo
             if isinstance(item, tuple):
                 result = FileReport(str(item[0]), "failed", problems=[item[1]])
             else:
-                result = write_work(lib, next(planned), clean)
+                result = write_work(lib, next(planned), clean,
+                                    restore_removed=restore_removed, trash=trash)
             report.files.append(result)
             if progress is not None:
                 progress(done, len(items), result.path)

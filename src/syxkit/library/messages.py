@@ -11,7 +11,7 @@ from typing import Any
 
 from syxkit.core.framing import frame
 from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, Dump, Options
+from syxkit.devices.base import Device, DeviceError, Dump, Options, Unsupported
 from syxkit.library.naming import clean_device_name
 from syxkit.library.store import Library, LibraryError, Patch
 
@@ -134,3 +134,60 @@ def export_dumps(lib: Library, patch: Patch, notes: list[str] | None = None) -> 
     what = f"patch {patch.id}"
     dumps = _identify_all(dev, export_message(lib, patch, None, notes), what)
     return [_only_object(dev, dumps[0], what)] if len(dumps) == 1 else dumps
+
+
+def _name_back(dev: Device, data: bytes, index: int | None) -> str | None:
+    """The name a device will show for renamed bytes (read back through the driver)."""
+    for dump in _identify_all(dev, data, "renamed patch")[:1]:
+        objs = dev.objects(dump)
+        for k, obj in enumerate(objs):
+            if len(objs) == 1 or (obj.index if obj.index is not None else k) == index:
+                return clean_device_name(obj.name)
+    return None
+
+
+def check_patch_name(lib: Library, patch: Patch, name: str) -> tuple[str, bool, str]:
+    """The name a patch would get, by the device's own rules (length, character set): the
+    driver's ``check_name`` where it has one, else its ``rename`` on the stored bytes, so
+    exactly what the top-level ``rename`` accepts. Returns (name as the device will show
+    it, whether export writes it into the dump, a note). A name the device cannot take
+    raises LibraryError with the driver's reason."""
+    name = name.strip()
+    if not name:
+        raise LibraryError("a name cannot be empty")
+    dev = driver(patch.device)
+    try:
+        dumps = patch_dumps(lib, patch)
+    except LibraryError:
+        dumps = []
+    if len(dumps) != 1 or dumps[0].name is None:
+        why = ("it is sent in several messages" if len(dumps) > 1
+               else f"a {patch.device} {patch.kind} stores no name")
+        return name, False, f"name kept in the library only ({why})"
+    dump = dumps[0]
+    what = f"patch {patch.id} ({patch.device} {patch.kind})"
+    check = getattr(dev, "check_name", None)
+    try:
+        if callable(check):
+            try:
+                shown = check(name, dump)
+                return (clean_device_name(shown) or name), True, ""
+            except Unsupported:
+                pass  # no rule table: the driver's rename decides below
+        data = dev.rename(dump, name, Options(index=dump.index))
+    except (DeviceError, ValueError) as exc:
+        raise LibraryError(f"{what}: {exc}") from None
+    try:
+        shown = _name_back(dev, data, dump.index)
+    except LibraryError:
+        shown = None
+    return (shown or name), True, ""
+
+
+def rename_patch(lib: Library, patch_id: int, name: str) -> tuple[Patch, str]:
+    """Rename a patch after checking the name by its device's rules (see check_patch_name);
+    returns the renamed patch and a note (empty, or where the name is kept)."""
+    patch = lib.live([patch_id])[0]
+    stored, _, note = check_patch_name(lib, patch, name)
+    lib.rename(patch_id, stored)
+    return lib.get(patch_id), note

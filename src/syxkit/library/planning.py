@@ -23,6 +23,7 @@ from syxkit.devices.base import Device, Dump, Options, Unsupported
 from syxkit.inspect import Entry
 from syxkit.library.fingerprint import fingerprint
 from syxkit.library.naming import clean_device_name, file_based_name, file_stem, norm_name
+from syxkit.library.vocabulary import fits_text
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ObjectRow:
     slot: str | None
     msg_data: bytes  # the whole message as the device reads it
     msg_raw: bytes | None  # the verbatim bytes, when they differ from msg_data
+    fits: str = ""  # the models that can load it, as patches.fits stores them
 
 
 @dataclass
@@ -266,27 +268,33 @@ def plan_source(src: SourceFile) -> MemberPlan:
         for k in unit:
             found += _objects_of(*items[k], plan, kinds_without_sound)
     stem = None
+    fits_of: dict[tuple[str, str, str | None], str] = {}
     for position, f in enumerate(found):
         obj, dump = f.obj, f.dump
         name = clean_device_name(obj.name)
-        name_from, source_key = "device", norm_name(name or "")
+        name_from = "device"
         if name is None:
-            # A made-up name ("BASS 07") says only which file the sound came from, so for the
-            # "same sound, different names" question the file's own name is what counts: the
-            # blank tones 6-16 of BASS.SYX are one name, not eleven.
+            # A made-up name ("BASS 07") counts as a name like any other: two identical tones
+            # in one bank file are one sound under two names for "dupes names".
             if stem is None:
                 stem = file_stem(src.path)
-                stem_key = norm_name(stem)
             name = file_based_name(src.path, position, len(found), stem)
-            name_from, source_key = "file", stem_key
+            name_from = "file"
+        model = obj.model or dump.model
+        key = (f.dev.id, obj.kind, model)
+        fits = fits_of.get(key)
+        if fits is None:  # asked once per kind and model in a file: a bank has 64 alike
+            target = obj if obj.model == model else Dump(obj.device, obj.kind, model=model)
+            fits = fits_of[key] = fits_text(
+                _guard("fits", f.offset, problems, f.dev.fits, target) or ())
         plan.rows.append(ObjectRow(
-            f.fp, f.dev.id, obj.kind, obj.model or dump.model, name, name_from, source_key,
+            f.fp, f.dev.id, obj.kind, model, name, name_from, norm_name(name),
             f.payload, f.message, f.offset, f.part,
             obj.channel if obj.channel is not None else dump.channel,
             obj.bank if obj.bank is not None else dump.bank,
             obj.program if obj.program is not None else dump.program,
             obj.slot or (None if obj is not dump and dump.parts else dump.slot),
-            f.msg_data, f.msg_raw))
+            f.msg_data, f.msg_raw, fits))
     if not plan.rows and src.messages:
         only = ", ".join(sorted(set(kinds_without_sound)))
         reason = "no sound object in this file" + (f" (only: {only})" if only else "")

@@ -1,5 +1,5 @@
 """Finding patches: filters (device, model, kind, tags, favourite, source folder, ids) and a
-full-text name search over the FTS5 index, plus the two duplicate questions users ask:
+full-text search over names, tags and notes (the FTS5 index), plus the two duplicate questions users ask:
 "which sounds do I have under several names" and "which names stand for several sounds"."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from syxkit.library.store import Library, LibraryError, Patch
+from syxkit.library.store import Library, LibraryError, Patch, UsageError
+from syxkit.library.vocabulary import canonical_kind
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -40,18 +41,24 @@ class Query:
     favourite: bool | None = None
     folder: str | None = None
     ids: tuple[int, ...] = ()
+    trash: bool = False  # look in the trash instead of the library
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        clauses: list[str] = [f"p.removed_at IS {'NOT ' if self.trash else ''}NULL"]
         params: list[Any] = []
         if self.text:
             clauses.append("p.id IN (SELECT rowid FROM patches_fts WHERE patches_fts MATCH ?)")
             params.append(fts_expression(self.text))
-        for column in ("device", "model", "kind"):
+        for column in ("device", "kind"):
             value = getattr(self, column)
             if value:
                 clauses.append(f"p.{column} = ? COLLATE NOCASE")
                 params.append(value)
+        if self.model:
+            # The model family the data fits (a CZ tone: CZ-101 … CZ-230S), else the model its
+            # message named (a device whose driver is not installed).
+            clauses.append("(instr(lower(p.fits), ?) > 0 OR p.model = ? COLLATE NOCASE)")
+            params += [f"|{self.model.lower()}|", self.model]
         for tag in self.tags:
             clauses.append("p.id IN (SELECT pt.patch_id FROM patch_tags pt JOIN tags t "
                            "ON t.id = pt.tag_id WHERE t.name = ?)")
@@ -67,32 +74,87 @@ class Query:
         if self.ids:
             clauses.append(f"p.id IN ({', '.join('?' * len(self.ids))})")
             params += list(self.ids)
-        return (" AND ".join(clauses) or "1"), params
+        return " AND ".join(clauses), params
 
     def is_empty(self) -> bool:
         return self == Query()
 
 
+def _drivers():
+    from syxkit.devices import registry
+
+    return registry.devices()
+
+
+def _choose(what: str, value: str, valid: list[str], hint: str = "") -> str:
+    for v in valid:
+        if v.casefold() == value.casefold():
+            return v
+    raise UsageError(f"unknown {what} {value!r}{hint}; valid: {', '.join(valid) or '(none)'}")
+
+
+def resolve(lib: Library, query: Query) -> Query:
+    """The query with device, kind and model spelled as the drivers spell them. One that
+    names none (a typo, an old spelling) is a UsageError listing the valid values: an empty
+    result would look like "you have no such patches"."""
+    if not (query.device or query.kind or query.model):
+        return query
+    devices = {d.id: d for d in _drivers()}
+
+    def stored(column: str, device: str | None = None) -> list[str]:
+        sql = f"SELECT DISTINCT {column} FROM patches WHERE {column} IS NOT NULL"
+        args: list[Any] = []
+        if device:
+            sql += " AND device = ?"
+            args.append(device)
+        return [r[0] for r in lib.conn.execute(sql, args)]
+
+    out = Query(**{k: getattr(query, k) for k in query.__dataclass_fields__})
+    chosen = None
+    if query.device:
+        names = list(devices)
+        if query.device.casefold() not in {n.casefold() for n in names}:
+            names += [d for d in stored("device") if d not in names]
+        out.device = _choose("device", query.device, names)
+        chosen = devices.get(out.device)
+    pool = [chosen] if chosen else list(devices.values())
+    if query.kind:
+        kinds = list(dict.fromkeys(k for d in pool for k in d.kinds))
+        if query.kind.casefold() not in {k.casefold() for k in kinds}:
+            kinds += [k for k in stored("kind", out.device) if k not in kinds]
+        guess = canonical_kind(query.kind, kinds)
+        hint = f" (did you mean {guess!r}?)" if guess and guess.casefold() != query.kind.casefold() else ""
+        out.kind = _choose("kind", query.kind, kinds, hint)
+    if query.model:
+        models = list(dict.fromkeys(m for d in pool for m in d.models))
+        if query.model.casefold() not in {m.casefold() for m in models}:
+            models += [m for m in stored("model", out.device) if m not in models and "/" not in m]
+        out.model = _choose("model", query.model, models)
+    return out
+
+
 def find(lib: Library, query: Query, *, with_sources: bool = True) -> list[Patch]:
-    """Every patch matching the query (no limit), in import order."""
-    where, params = query.where()
+    """Every patch matching the query (no limit), in import order. An unknown device, kind
+    or model is a UsageError (see :func:`resolve`)."""
+    where, params = resolve(lib, query).where()
     return lib.load_where(where, params, with_sources=with_sources)
 
 
 def find_ids(lib: Library, query: Query) -> list[int]:
-    where, params = query.where()
+    where, params = resolve(lib, query).where()
     return [r[0] for r in lib.conn.execute(
         f"SELECT p.id FROM patches p WHERE {where} ORDER BY p.id", params)]
 
 
 def same_sound_different_names(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
     """Patches seen under more than one name, e.g. one VZ voice saved as "BRASS 1" and as
-    "FAT BRASS", or one CZ tone in two differently named files (for a nameless device the
-    file's name is what counts, see planning.plan_source). One row per patch with the names
-    (one per distinct name) and how many sources it has."""
-    where, params = (query or Query()).where()
+    "FAT BRASS", one CZ tone in two differently named files, or two identical tones in one
+    CZ bank file ("BASS 03" = "BASS 07": for a nameless device the made-up name counts like
+    any other). One row per patch with the names (one per distinct name) and how many
+    sources it has."""
+    where, params = resolve(lib, query or Query()).where()
     # First the patches (a scan of the covering index on sources), then only their names.
-    filtered = "" if where == "1" else f" JOIN patches p ON p.id = s.patch_id WHERE {where}"
+    filtered = f" JOIN patches p ON p.id = s.patch_id WHERE {where}"
     rows = lib.conn.execute(
         f"WITH dup AS (SELECT s.patch_id AS pid FROM sources s{filtered} "
         " GROUP BY s.patch_id HAVING count(DISTINCT s.name_key) > 1) "
@@ -114,7 +176,7 @@ def same_sound_different_names(lib: Library, query: Query | None = None) -> list
 def same_name_different_sounds(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
     """Groups of patches of one device and kind that share a name but are different sounds
     (names compared without case and spacing)."""
-    where, params = (query or Query()).where()
+    where, params = resolve(lib, query or Query()).where()
     rows = lib.conn.execute(
         "WITH shared AS ("
         f" SELECT p.device, p.kind, p.name_key FROM patches p WHERE {where}"
@@ -134,7 +196,7 @@ def same_name_different_sounds(lib: Library, query: Query | None = None) -> list
 
 def seen_several_times(lib: Library, query: Query | None = None) -> list[dict[str, Any]]:
     """Patches found in more than one place (under any names), with how many."""
-    where, params = (query or Query()).where()
+    where, params = resolve(lib, query or Query()).where()
     rows = lib.conn.execute(
         "SELECT p.id, p.device, p.kind, p.model, p.name, count(*) FROM sources s "
         f"JOIN patches p ON p.id = s.patch_id WHERE {where} GROUP BY s.patch_id "

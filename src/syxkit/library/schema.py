@@ -124,10 +124,65 @@ CREATE TRIGGER patches_fts_rename AFTER UPDATE OF name ON patches BEGIN
 END;
 """
 
+# Version 2 (issue 14): patches get the model family their data fits (``fits``, e.g.
+# "|CZ-101|CZ-1000|…|", matched by ``--model``) and a trash (``removed_at``: ``lib rm`` sets
+# it, ``lib restore`` clears it); the full-text index covers names, tags and notes, so it
+# keeps its own copy of the text (tags live in another table, which an external-content
+# index cannot follow); a source's name_key is its own name folded, also for made-up file
+# names, so "dupes names" finds one sound under two names from one file.
+V2_SQL = """
+ALTER TABLE patches ADD COLUMN fits TEXT NOT NULL DEFAULT '';
+ALTER TABLE patches ADD COLUMN removed_at TEXT;
+CREATE INDEX patches_removed ON patches (removed_at) WHERE removed_at IS NOT NULL;
+DROP TRIGGER patches_fts_delete;
+DROP TRIGGER patches_fts_rename;
+DROP TABLE patches_fts;
+CREATE VIRTUAL TABLE patches_fts USING fts5(
+    name, tags, notes, tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO patches_fts (rowid, name, tags, notes)
+    SELECT p.id, p.name, (SELECT group_concat(t.name, ' ') FROM patch_tags pt
+                          JOIN tags t ON t.id = pt.tag_id WHERE pt.patch_id = p.id), p.notes
+    FROM patches p;
+CREATE TRIGGER patches_fts_delete AFTER DELETE ON patches BEGIN
+    DELETE FROM patches_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER patches_fts_rename AFTER UPDATE OF name ON patches BEGIN
+    UPDATE patches_fts SET name = new.name WHERE rowid = new.id;
+END;
+CREATE TRIGGER patches_fts_notes AFTER UPDATE OF notes ON patches BEGIN
+    UPDATE patches_fts SET notes = new.notes WHERE rowid = new.id;
+END;
+CREATE TRIGGER patches_fts_tag_added AFTER INSERT ON patch_tags BEGIN
+    UPDATE patches_fts SET tags = (SELECT group_concat(t.name, ' ') FROM patch_tags pt
+        JOIN tags t ON t.id = pt.tag_id WHERE pt.patch_id = new.patch_id)
+    WHERE rowid = new.patch_id;
+END;
+CREATE TRIGGER patches_fts_tag_removed AFTER DELETE ON patch_tags BEGIN
+    UPDATE patches_fts SET tags = (SELECT group_concat(t.name, ' ') FROM patch_tags pt
+        JOIN tags t ON t.id = pt.tag_id WHERE pt.patch_id = old.patch_id)
+    WHERE rowid = old.patch_id;
+END;
+"""
+
+
+def v2(conn: sqlite3.Connection) -> None:
+    from syxkit.library.naming import norm_name
+    from syxkit.library.vocabulary import canonicalise_kinds, fill_fits
+
+    for statement in _statements(V2_SQL):
+        conn.execute(statement)
+    rows = conn.execute("SELECT id, name, name_key FROM sources").fetchall()
+    conn.executemany("UPDATE sources SET name_key = ? WHERE id = ?",
+                     [(norm_name(name), sid) for sid, name, key in rows if norm_name(name) != key])
+    canonicalise_kinds(conn)
+    fill_fits(conn)
+
+
 Migration = Callable[[sqlite3.Connection], None] | str
 
 # Append only; never edit a released step. Each entry moves the schema one version up.
-MIGRATIONS: list[Migration] = [V1]
+MIGRATIONS: list[Migration] = [V1, v2]
 
 
 class SchemaError(Exception):

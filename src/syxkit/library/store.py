@@ -22,10 +22,16 @@ from syxkit.library.fingerprint import short
 from syxkit.library.naming import norm_name
 from syxkit.library.paths import library_path
 from syxkit.library.schema import SchemaError, migrate
+from syxkit.library.vocabulary import fits_list
 
 
 class LibraryError(Exception):
     """A user-facing failure (unknown patch or bank, refused edit)."""
+
+
+class UsageError(LibraryError):
+    """A request that cannot mean anything (an unknown device, kind or model in a filter):
+    the faces treat it as a usage error (the CLI exits 2)."""
 
 
 def now() -> str:
@@ -71,12 +77,19 @@ class Patch:
     created_at: str
     modified_at: str
     message_id: int | None
+    fits: tuple[str, ...] = ()  # the models that can load it (what --model matches)
+    removed_at: str | None = None  # when it went to the trash; None: in the library
     tags: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
+    @property
+    def models(self) -> tuple[str, ...]:
+        return self.fits or ((self.model,) if self.model else ())
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "device": self.device, "model": self.model, "kind": self.kind,
+            "id": self.id, "device": self.device, "model": self.model,
+            "models": list(self.models), "kind": self.kind, "in_trash": self.removed_at is not None,
             "name": self.name, "name_from": self.name_from, "tags": list(self.tags),
             "favourite": self.favourite, "notes": self.notes,
             "fingerprint": short(self.fingerprint),
@@ -85,12 +98,13 @@ class Patch:
 
 
 _PATCH_COLUMNS = ("p.id, p.fingerprint, p.device, p.kind, p.model, p.name, p.name_from, "
-                  "p.favourite, p.notes, p.created_at, p.modified_at, p.message_id")
+                  "p.favourite, p.notes, p.created_at, p.modified_at, p.message_id, p.fits, "
+                  "p.removed_at")
 
 
 def _patch(row: tuple) -> Patch:
     return Patch(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8],
-                 row[9], row[10], row[11])
+                 row[9], row[10], row[11], fits_list(row[12]), row[13])
 
 
 class Library:
@@ -212,33 +226,54 @@ class Library:
         return patches
 
     def count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM patches").fetchone()[0]
+        """Patches in the library (the trash not counted)."""
+        return self.conn.execute("SELECT COUNT(*) FROM patches WHERE removed_at IS NULL").fetchone()[0]
+
+    def trash_count(self) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM patches WHERE removed_at IS NOT NULL").fetchone()[0]
 
     def stats(self) -> dict[str, Any]:
         c = self.conn
         by_device = {f"{d} {k}": n for d, k, n in c.execute(
-            "SELECT device, kind, COUNT(*) FROM patches GROUP BY device, kind ORDER BY device, kind")}
+            "SELECT device, kind, COUNT(*) FROM patches WHERE removed_at IS NULL "
+            "GROUP BY device, kind ORDER BY device, kind")}
         return {
             "library": str(self.path),
             "patches": self.count(),
+            "trash": self.trash_count(),
             "sources": c.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
             "files": c.execute("SELECT COUNT(*) FROM files").fetchone()[0],
             "banks": c.execute("SELECT COUNT(*) FROM banks").fetchone()[0],
-            "favourites": c.execute("SELECT COUNT(*) FROM patches WHERE favourite").fetchone()[0],
+            "favourites": c.execute("SELECT COUNT(*) FROM patches WHERE favourite "
+                                    "AND removed_at IS NULL").fetchone()[0],
             "by_kind": by_device,
         }
 
     # -- editing ---------------------------------------------------------------------------
-    def _require(self, ids: Iterable[int]) -> list[int]:
+    def _require(self, ids: Iterable[int], *, trash: bool = False) -> list[int]:
+        """The ids, each once; an unknown id is an error, and so is a patch in the trash
+        (or, with ``trash``, one that is not)."""
         ids = list(dict.fromkeys(ids))
         if not ids:
             raise LibraryError("no patch given")
-        known = {r[0] for r in self.conn.execute(
-            "SELECT id FROM patches WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
-        missing = [i for i in ids if i not in known]
+        removed = dict(self.conn.execute(
+            "SELECT id, removed_at IS NOT NULL FROM patches WHERE id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall())
+        missing = [i for i in ids if i not in removed]
         if missing:
             raise LibraryError(f"no patch with id {', '.join(map(str, missing))}")
+        wrong = [str(i) for i in ids if bool(removed[i]) != trash]
+        if wrong and trash:
+            raise LibraryError(f"not in the trash: patch {', '.join(wrong)}")
+        if wrong:
+            raise LibraryError(f"in the trash: patch {', '.join(wrong)} (`syxkit lib restore "
+                               f"{' '.join(wrong)}` brings it back)")
         return ids
+
+    def live(self, ids: Iterable[int]) -> list[Patch]:
+        """Patches in the order asked, none of them in the trash."""
+        return self.get_many(self._require(ids))
 
     def rename(self, patch_id: int, name: str) -> None:
         name = name.strip()
@@ -283,14 +318,17 @@ class Library:
         return ids
 
     def tags(self) -> list[tuple[str, int]]:
+        """Every tag with how many patches (outside the trash) carry it."""
         return list(self.conn.execute(
             "SELECT t.name, COUNT(*) FROM tags t JOIN patch_tags pt ON pt.tag_id = t.id "
+            "JOIN patches p ON p.id = pt.patch_id WHERE p.removed_at IS NULL "
             "GROUP BY t.id ORDER BY t.name COLLATE NOCASE"))
 
     def remove(self, ids: Iterable[int], *, force: bool = False) -> list[int]:
-        """Delete patches (with their sources and tags). A patch in a user bank is refused
-        unless ``force``, which also takes it out of those banks. Files on disk are untouched;
-        a later import of the same unchanged file does not bring the patch back (use rescan)."""
+        """Move patches to the trash (``restore`` brings them back, ``empty_trash`` deletes
+        them). A patch in a user bank is refused unless ``force``, which also takes it out of
+        those banks. Files on disk are untouched; importing a file again does not bring a
+        patch back out of the trash unless asked (``import_paths(restore_removed=True)``)."""
         ids = self._require(ids)
         key = json.dumps(ids)
         in_banks = self.conn.execute(
@@ -308,9 +346,33 @@ class Library:
             c.execute("DELETE FROM bank_slots WHERE patch_id IN (SELECT value FROM json_each(?))", (key,))
             for bank_id in banks:
                 renumber_bank(c, bank_id)
-            c.execute("DELETE FROM patches WHERE id IN (SELECT value FROM json_each(?))", (key,))
-            collect_garbage(c)
+            c.execute("UPDATE patches SET removed_at = ? WHERE id IN "
+                      "(SELECT value FROM json_each(?))", (now(), key))
         return ids
+
+    def restore(self, ids: Iterable[int]) -> list[int]:
+        """Bring patches back out of the trash."""
+        ids = self._require(ids, trash=True)
+        with self.transaction() as c:
+            c.execute("UPDATE patches SET removed_at = NULL WHERE id IN "
+                      "(SELECT value FROM json_each(?))", (json.dumps(ids),))
+        return ids
+
+    def trash(self) -> list[Patch]:
+        return self.load_where("p.removed_at IS NOT NULL", [], "p.removed_at, p.id")
+
+    def empty_trash(self, ids: Iterable[int] | None = None) -> int:
+        """Delete patches in the trash for good (all of them, or these); returns how many.
+        A file imported again later brings such a sound back only with a rescan."""
+        with self.transaction() as c:
+            if ids is None:
+                n = c.execute("DELETE FROM patches WHERE removed_at IS NOT NULL").rowcount
+            else:
+                key = json.dumps(self._require(ids, trash=True))
+                n = c.execute("DELETE FROM patches WHERE id IN (SELECT value FROM json_each(?))",
+                              (key,)).rowcount
+            collect_garbage(c)
+        return n
 
 
 def renumber_bank(c: sqlite3.Connection, bank_id: int) -> None:

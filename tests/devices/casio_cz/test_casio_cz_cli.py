@@ -63,7 +63,7 @@ def test_edited_json_rederives_and_bad_edit_fails(tmp_path):
     objs[0]["params"]["line1"]["dca"]["levels"][1] = 140
     j.write_text(json.dumps(objs))
     res = run("encode", j, "-o", tmp_path / "bad.syx")
-    assert res.exit_code == 1 and "line1.dca.levels.1" in res.output
+    assert res.exit_code == 1 and "params.line1.dca.levels[1]: expected a whole number 0-99, got 140" in res.output
     assert not (tmp_path / "bad.syx").exists()
 
 

@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syxkit.cli import cli
+from syxkit.devices.base import DeviceError
 from syxkit.devices.casio_cz import DEVICE
 from syxkit.devices.casio_cz import messages as M
+from syxkit.devices.params import ParamError
 
 
 def wrapped(dump):
@@ -56,12 +58,16 @@ def test_problem_messages_round_trip_as_their_bytes(data):
 
 
 def test_encode_refuses_nonsense():
-    with pytest.raises(ValueError, match="cannot build"):
+    with pytest.raises(ParamError, match='kind: expected one of tone, .*got "song"'):
         DEVICE.encode({"kind": "song", "params": {}})
-    with pytest.raises(ValueError, match="operation memory raw data is 3 bytes"):
+    with pytest.raises(ParamError, match="params.raw: expected 20 bytes .*got 3 bytes"):
         DEVICE.encode({"kind": "operation-memory", "channel": 1, "program": 1,
                        "params": {"raw": "000102"}})
-    with pytest.raises(ValueError, match="bend range"):
+    with pytest.raises(ParamError, match="top level: expected an object, got \\[\\]"):
+        DEVICE.encode([])
+    with pytest.raises(ParamError, match="channel: expected a whole number 1-16, got 0"):
+        DEVICE.encode({"kind": "reply", "channel": 0, "params": {}})
+    with pytest.raises(DeviceError, match="bend range"):
         DEVICE.encode({"kind": "bend-range", "channel": 1, "params": {"semitones": 20}})
 
 

@@ -219,7 +219,7 @@ def test_example_is_a_valid_init_tone():
     dump = one(DEVICE.example())
     assert (dump.kind, dump.program, dump.slot, dump.problems) == ("tone", 0x60, "edit buffer", [])
     params = DEVICE.decode(dump)
-    assert params["line1"]["waveform1"] == 1 and params["line1"]["dca"]["sustain_step"] == 2
+    assert params["line1"]["waveform1"] == "saw" and params["line1"]["dca"]["sustain_step"] == 2
     assert DEVICE.fix(dump) is None
 
 

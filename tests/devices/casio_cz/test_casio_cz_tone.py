@@ -16,7 +16,16 @@ from syxkit.core.message import Message
 from syxkit.devices.casio_cz import DEVICE
 from syxkit.devices.casio_cz import messages as M
 from syxkit.devices.casio_cz.conversions import ENVELOPE_SCALES, fine_to_panel, fine_to_stored
-from syxkit.devices.casio_cz.tone import TABLE, decode_tone, describe, encode_tone, init_payload
+from syxkit.devices.casio_cz.tone import (
+    TABLE,
+    VIBRATO_WAVE_CODES,
+    WAVE_NAMES,
+    decode_tone,
+    describe,
+    encode_tone,
+    init_payload,
+)
+from syxkit.devices.params import ParamError
 
 
 def wrapped(dump):
@@ -42,7 +51,7 @@ def test_table_covers_every_stored_byte():
 def test_decoded_values_of_a_known_tone():
     _, dump = corpus_tones(corpus_path("cz", "CZ-101_internal_01_src.syx"))[0]
     p = decode_tone(dump.payload)
-    assert p["vibrato"] == {"wave": 1, "delay": 11, "rate": 51, "depth": 18}
+    assert p["vibrato"] == {"wave": "triangle", "delay": 11, "rate": 51, "depth": 18}
     assert p["line_select"] == "1" and p["octave"] == 0
     dca = p["line1"]["dca"]
     assert dca["end_step"] == 2 and dca["sustain_step"] == 1
@@ -101,16 +110,26 @@ def test_other_edits():
     assert out[1:4] == bytes([1, 68, 29])
     out = _edit(base, lambda p: p["line1"].update(dca_key_follow=5, dcw_key_follow=9))
     assert out[16] == 5 and out[17] == 0x2F and out[18] == 9 and out[19] == 0xFF
-    out = _edit(base, lambda p: p["line1"].update(waveform1=4, waveform2=2, modulation="ring"))
+    out = _edit(base, lambda p: p["line1"].update(waveform1="double-sine", waveform2="square",
+                                                   modulation="ring"))
     assert out[14:16] == bytes([0x86, 0x20])  # the spec's example
-    out = _edit(base, lambda p: p["line2"].update(waveform1=1, waveform2=7))
+    out = _edit(base, lambda p: p["line2"].update(waveform1="saw", waveform2="resonance-triangle"))
     assert out[71] >> 1 & 0xF == 0b1101 and out[72] >> 6 == 2
     out = _edit(base, lambda p: p.update(line_select="1+2'", octave=-1))
     assert out[0] == 0b1011
-    out = _edit(base, lambda p: p["line1"]["dcw"].update(end_step=8, sustain_step=[2, 5]))
+    out = _edit(base, lambda p: p["line1"]["dcw"].update(end_step=8, sustain_step=5))
     assert out[14 + 23] & 0x0F == 7
     assert [bool(out[14 + 24 + 2 * i + 1] & 0x80) for i in range(8)] == \
-        [False, True, False, False, True, False, False, False]
+        [False, False, False, False, True, False, False, False]
+    # Several sustain steps: the panel cannot set them, so an edit to them is refused ...
+    with pytest.raises(ParamError, match=r"params.line1.dcw.sustain_step: expected a whole "
+                                         r"number 1-8 or null, got \[2, 5\]"):
+        _edit(base, lambda p: p["line1"]["dcw"].update(sustain_step=[2, 5]))
+    # ... but a tone that holds them comes back as it is.
+    multi = bytearray(base)
+    multi[14 + 24 + 2 * 4 + 1] |= 0x80
+    assert decode_tone(bytes(multi))["line1"]["dcw"]["sustain_step"] == [2, 5]
+    assert encode_tone(decode_tone(bytes(multi)), bytes(multi)) == bytes(multi)
 
 
 def test_cz1_only_fields():
@@ -127,28 +146,36 @@ def test_cz1_only_fields():
 
 
 @pytest.mark.parametrize("change,message", [
-    (lambda p: p.update(octave=2), "octave: expected one of"),
-    (lambda p: p["vibrato"].update(rate=100), "vibrato.rate: expected a whole number 0-99"),
-    (lambda p: p["vibrato"].update(wave="sine"), "vibrato.wave"),
-    (lambda p: p["line1"].update(waveform1=6, waveform2=7), "resonance type"),
-    (lambda p: p["line1"].update(modulation="fm"), "line1.modulation"),
-    (lambda p: p["line1"]["dca"].update(sustain_step=9), "sustain_step"),
-    (lambda p: p["line1"]["dca"]["rates"].append(5), "must list 8 steps"),
-    (lambda p: p.update(lnie1={}), "unknown tone parameter 'lnie1'"),
-    (lambda p: p["line1"].update(dca_level=4), "CZ-1 field"),
-    (lambda p: p["line2"].update(modulation="ring"), "unknown tone parameter 'line2.modulation'"),
-    (lambda p: p["detune"].update(fine=True), "detune.fine"),
+    (lambda p: p.update(octave=2), "params.octave: expected one of -1, 0, 1, got 2"),
+    (lambda p: p["vibrato"].update(rate=100),
+     "params.vibrato.rate: expected a whole number 0-99, got 100"),
+    (lambda p: p["vibrato"].update(wave="sine"), 'params.vibrato.wave: expected one of "triangle"'),
+    (lambda p: p["line1"].update(waveform1="resonance-saw", waveform2="resonance-triangle"),
+     "params.line1.waveform2: expected a waveform that shares waveform1's resonance type"),
+    (lambda p: p["line1"].update(waveform1="off"), "params.line1.waveform1: expected one of"),
+    (lambda p: p["line1"].update(modulation="fm"), "params.line1.modulation"),
+    (lambda p: p["line1"]["dca"].update(sustain_step=9), "params.line1.dca.sustain_step"),
+    (lambda p: p["line1"]["dca"]["rates"].append(5),
+     r"params.line1.dca.rates: expected a list of 8 whole numbers 0-99, got \[99"),
+    (lambda p: p["line1"]["dca"].update(rates="99"),
+     'params.line1.dca.rates: expected a list of 8 whole numbers 0-99, got "99"'),
+    (lambda p: p.update(lnie1={}), r"params.lnie1: expected no such key here \(known: line_select"),
+    (lambda p: p["line1"].update(dca_level=4), "params.line1.dca_level: .*CZ-1 field"),
+    (lambda p: p["line2"].update(modulation="ring"), "params.line2.modulation: expected no such key"),
+    (lambda p: p["detune"].update(fine=True), "params.detune.fine: expected a whole number 0-60, "
+                                              "got true"),
+    (lambda p: p.update(detune=[]), "params.detune: expected an object, got \\[\\]"),
 ])
 def test_bad_edits_are_refused_with_the_parameter_named(change, message):
     base = init_payload()
     params = decode_tone(base)
     change(params)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ParamError, match=message):
         encode_tone(params, base)
 
 
 def test_wrong_raw_length():
-    with pytest.raises(ValueError, match="130 bytes"):
+    with pytest.raises(ParamError, match="params.raw: expected 128 bytes.*got 130 bytes"):
         encode_tone({}, bytes(130))
 
 
@@ -174,19 +201,30 @@ def test_device_encode_names_programs_and_init():
     obj["name"] = "NEW 1"
     assert DEVICE.encode(obj)[7 + 256:7 + 256 + 32] == nibbles_lo_first(b"NEW 1".ljust(16))
     obj["name"] = "bad~"
-    with pytest.raises(ValueError, match="'~'"):
+    with pytest.raises(ParamError, match="name: expected a CZ-1 name.*'~'"):
         DEVICE.encode(obj)
     obj = copy.deepcopy(wrapped(dump))
     obj["program"] = None
     assert len(DEVICE.encode(obj)) == 295
+    # A tone written by hand with no stored bytes: every section must be there ...
     hand = {"device": "casio-cz", "kind": "tone", "channel": 1, "program": 0x60,
             "params": {"vibrato": {"rate": 50}}}
-    built = DEVICE.encode(hand)
+    with pytest.raises(ParamError, match="params.line_select: expected one of .*got nothing"):
+        DEVICE.encode(hand)
+    # ... unless a base dump fills what is left out (`encode --base FILE`).
+    base = DEVICE.identify(Message(M.tone_message(init_payload(), 1, 0x60)))
+    built = DEVICE.encode(hand, base=base)
     assert len(built) == 264 and DEVICE.decode(DEVICE.identify(
         Message(built)))["vibrato"]["rate"] == 50
-    assert len(DEVICE.encode({**hand, "name": "X"})) == 296  # a hand-made tone with a name: CZ-1
+    full = {**hand, "params": decode_tone(init_payload())}
+    del full["params"]["raw"]
+    assert DEVICE.encode(full) == M.tone_message(init_payload(), 1, 0x60)
+    named = decode_tone(init_payload(named=True))
+    del named["raw"]
+    # a hand-made tone with a name: a CZ-1 tone, its CZ-1 fields required
+    assert len(DEVICE.encode({**full, "params": named, "name": "X"})) == 296
     plain = wrapped(DEVICE.identify(Message(built)))
-    with pytest.raises(ValueError, match="no name"):
+    with pytest.raises(ParamError, match="name: expected null: CZ-101.*no name"):
         DEVICE.encode({**plain, "name": "X"})
 
 
@@ -216,7 +254,8 @@ def _envelope():
 
 def _line(first: bool, cz1: bool):
     fields = {
-        "waveform1": st.integers(1, 8), "waveform2": st.integers(0, 8),
+        "waveform1": st.sampled_from(WAVE_NAMES),
+        "waveform2": st.sampled_from(("off",) + WAVE_NAMES),
         "dca_key_follow": st.integers(0, 9), "dcw_key_follow": st.integers(0, 9),
         "dco": _envelope(), "dcw": _envelope(), "dca": _envelope(),
     }
@@ -236,13 +275,13 @@ def panel_tones(draw, cz1: bool):
             "direction": st.sampled_from(["+", "-"]), "fine": st.integers(0, 60),
             "octave": st.integers(0, 3), "note": st.integers(0, 11)}),
         "vibrato": st.fixed_dictionaries({
-            "wave": st.integers(1, 4), "delay": st.integers(0, 99), "rate": st.integers(0, 99),
+            "wave": st.sampled_from(tuple(VIBRATO_WAVE_CODES)), "delay": st.integers(0, 99), "rate": st.integers(0, 99),
             "depth": st.integers(0, 99)}),
         "line1": _line(True, cz1), "line2": _line(False, cz1),
     }))
     for line in ("line1", "line2"):
         p = params[line]
-        if p["waveform1"] >= 6 and p["waveform2"] >= 6:
+        if p["waveform1"].startswith("resonance") and p["waveform2"].startswith("resonance"):
             p["waveform2"] = p["waveform1"]  # one resonance type per line
         if cz1:
             for env in ("dco", "dcw", "dca"):

@@ -190,15 +190,19 @@ def test_current_to_program_needs_an_address():
     with pytest.raises(DeviceError, match="no program address"):
         DEV.convert([cur], Options(form="program"))
     d, data = one(DEV.convert([cur], Options(form="program", bank=3, program=42)))
-    assert (d.kind, d.model, d.bank, d.program, d.details["control"]) == ("program", "A-Station", 3, 42, 0)
+    # a named bank means C = 1 (issue 13: with C = 0 the device would ignore B)
+    assert (d.kind, d.model, d.bank, d.program, d.details["control"]) == ("program", "A-Station", 3, 42, 1)
     assert data[9:11] == bytes([0x11, 2]) and d.payload == block(5)
 
 
 def test_c_is_set_deliberately():
     (src,) = programs(1, [4], control=1)
     d, _ = one(DEV.convert([src], Options()))
-    assert d.details["control"] == 0  # not copied from the source: default as the front panel
-    d, _ = one(DEV.convert([src], Options(store_to_bank=True)))
+    assert d.details["control"] == 1  # kept from the source: C is never changed silently
+    (src0,) = programs(1, [4], control=0)
+    d, _ = one(DEV.convert([src0], Options()))
+    assert d.details["control"] == 0
+    d, _ = one(DEV.convert([src0], Options(store_to_bank=True)))
     assert d.details["control"] == 1
     with pytest.raises(DeviceError, match="never stored"):
         DEV.convert([src], Options(form="current", store_to_bank=True))
@@ -290,10 +294,11 @@ def test_cli_join_and_split(tmp_path):
     res = runner.invoke(cli, ["split", str(tmp_path / "bank.syx"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        f"k-station-b1-p{p:02d}.syx" for p in range(100)]
-    for p in range(100):
-        assert (tmp_path / "out" / f"k-station-b1-p{p:02d}.syx").read_bytes() == \
-            (tmp_path / f"p{p:02d}.syx").read_bytes()
+        f"bank-b1-p{p:02d}.syx" for p in range(100)]
+    for p in range(100):  # split keeps C = 1 of the bank (the singles came with C = 0)
+        single = (tmp_path / f"p{p:02d}.syx").read_bytes()
+        assert (tmp_path / "out" / f"bank-b1-p{p:02d}.syx").read_bytes() == \
+            single[:8] + b"\x01" + single[9:]
     res = runner.invoke(cli, ["join", *files[:90], "-o", str(tmp_path / "short.syx")])
     assert res.exit_code == 1 and "missing bank 1: 90-99" in res.output.replace("\n", " ")
 

@@ -123,7 +123,7 @@ def test_unnamed_enum_codes_and_spare_bits_survive():
     block[71] = 99
     params = decode_block(bytes(block), ASTATION)
     assert params["reverb"]["type"] == 7 and params["chorus"]["type"] == "phaser"
-    assert params["spare_bits"]["121"] == 0x70 and params["unknown_bytes"]["71"] == 99
+    assert params["raw"]["spare_bits"]["121"] == 0x70 and params["raw"]["unknown_bytes"]["71"] == 99
     assert encode_block(params) == bytes(block)
 
 
@@ -160,11 +160,11 @@ def test_structural_mistakes_are_refused():
     with pytest.raises(BlockError, match="unknown parameter.*sped"):
         encode_block(p)
     p = copy.deepcopy(good)
-    p["spare_bits"]["121"] = 0x01
+    p["raw"]["spare_bits"]["121"] = 0x01
     with pytest.raises(BlockError, match="uses bits a parameter holds"):
         encode_block(p)
     p = copy.deepcopy(good)
-    p["unknown_bytes"]["5"] = 1
+    p["raw"]["unknown_bytes"]["5"] = 1
     with pytest.raises(BlockError, match="byte 5 is described by a parameter"):
         encode_block(p)
     with pytest.raises(BlockError, match="128"):
@@ -193,7 +193,7 @@ def test_global_block_stays_opaque_and_round_trips():
     g = bytes(range(128)) * 2
     data = m.global_dump("A-Station", g, version=(0x11, 2))
     obj = wrapped(data)
-    assert bytes.fromhex(obj["params"]["global_block"]) == g
+    assert bytes.fromhex(obj["params"]["raw"]["global_block"]) == g
     assert DEV.encode(obj) == data
 
 

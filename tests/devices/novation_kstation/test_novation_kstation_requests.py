@@ -117,6 +117,6 @@ def test_cli_request_command(tmp_path):
                               "-o", str(out)])
     assert res.exit_code == 0 and out.read_bytes() == m.request_pair("K-Station", 10, 2)
     res = runner.invoke(cli, ["kstation", "request", "pair", "--program", "11", "-o", str(out)])
-    assert res.exit_code == 1 and "even program" in res.output
+    assert res.exit_code == 2 and "even program" in res.output  # a bad option value: usage error
     res = runner.invoke(cli, ["kstation", "request", "bank", "-o", str(out)])
     assert res.exit_code == 2 and "needs --bank" in res.output

@@ -35,11 +35,11 @@ def test_info_json_fields(tmp_path):
     path.write_bytes(SPEC_EXAMPLE + builders.kit_request(11))
     kit, req = info_json(path)
     assert kit["device"] == "yamaha-dtxtreme2" and kit["model"] == "DTXtreme IIs"
-    assert (kit["kind"], kit["program"], kit["slot"], kit["checksum"]) == ("kit", 0, "User kit 1", "ok")
+    assert (kit["kind"], kit["program"], kit["slot"], kit["checksum"]) == ("kit", 0, "User kit 1 (wire 00 00)", "ok")
     assert kit["name"] is None and kit["problems"] == []
     assert kit["details"]["checksum_rule"] == "bytecount..data"
     assert kit["details"]["device_number"] == 1
-    assert (req["kind"], req["program"], req["slot"]) == ("kit-request", 11, "User kit 12")
+    assert (req["kind"], req["program"], req["slot"]) == ("kit-request", 11, "User kit 12 (wire 00 0B)")
 
 
 def test_info_reports_song_gaps_and_malformed_messages(tmp_path):

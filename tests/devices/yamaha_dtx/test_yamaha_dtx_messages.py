@@ -21,7 +21,7 @@ from syxkit.devices.yamaha_dtx import builders
 def test_spec_synthetic_example_reads_with_checksum_66():
     dump = dump_of(SPEC_EXAMPLE)
     assert dump.device == "yamaha-dtxtreme2" and dump.model == "DTXtreme IIs"
-    assert (dump.kind, dump.program, dump.slot) == ("kit", 0, "User kit 1")
+    assert (dump.kind, dump.program, dump.slot) == ("kit", 0, "User kit 1 (wire 00 00)")
     assert dump.checksum == "ok" and dump.problems == [] and dump.notes == []
     assert dump.details["checksum_rule"] == "bytecount..data"
     assert dump.details["byte_count"] == 0x13 and dump.details["byte_count_rule"] == "DTXT..data"
@@ -46,13 +46,13 @@ def test_checksum_from_dtxt_is_accepted_and_named():
 KINDS = [
     # kind, type, index, number, payload, slot
     ("system", b"SYS0", 0, 0x3FFF, bytes([1, 2, 3, 0x7F]), "system"),
-    ("kit", b"OKI2", 0, 11, bytes(range(0, 128, 3)), "User kit 12"),
+    ("kit", b"OKI2", 0, 11, bytes(range(0, 128, 3)), "User kit 12 (wire 00 0B)"),
     ("kit", b"OKI2", 0, 0x3FFF, b"\x00\x7f", "edit buffer"),
-    ("chain", b"OCH0", 0, 4, bytes([9] * 20), "User chain 5"),
+    ("chain", b"OCH0", 0, 4, bytes([9] * 20), "User chain 5 (wire 00 04)"),
     ("chain", b"OCH0", 0, 0x3FFF, b"", "edit buffer"),
-    ("song", b"OSG1", 0, 2, bytes([0x00, 0xFF, 0x5A, 0xA5]), "User song 3"),
+    ("song", b"OSG1", 0, 2, bytes([0x00, 0xFF, 0x5A, 0xA5]), "User song 3 (wire 00 02)"),
     ("song", b"OSG1", 0, 0x3FFF, bytes([0x80]), "current song"),
-    ("stack", b"VCE0", 0, 15, bytes(range(256)), "User stack 16"),
+    ("stack", b"VCE0", 0, 15, bytes(range(256)), "User stack 16 (wire 00 0F)"),
 ]
 
 
@@ -100,10 +100,10 @@ def test_osg0_is_read_as_a_song_and_osg1_is_written():
 
 REQUESTS = [
     ("system", b"SYS0", None, 0x3FFF, "system"),
-    ("kit", b"OKI2", 11, 11, "User kit 12"),
-    ("chain", b"OCH0", 0, 0, "User chain 1"),
-    ("song", b"OSG1", 99, 99, "User song 100"),
-    ("stack", b"VCE0", 15, 15, "User stack 16"),
+    ("kit", b"OKI2", 11, 11, "User kit 12 (wire 00 0B)"),
+    ("chain", b"OCH0", 0, 0, "User chain 1 (wire 00 00)"),
+    ("song", b"OSG1", 99, 99, "User song 100 (wire 00 63)"),
+    ("stack", b"VCE0", 15, 15, "User stack 16 (wire 00 0F)"),
 ]
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syxkit.core.framing import frame_messages
-from syxkit.devices.base import DeviceError, Options
+from syxkit.devices.base import DeviceError, OptionError, Options
 from syxkit.devices.yamaha_dtx import DEVICE, builders
 from syxkit.devices.yamaha_dtx.emulator import DtxEmulator
 from syxkit.devices.yamaha_dtx.protocol import (
@@ -59,31 +59,36 @@ def fetch(what, emu, rate=WIRE, **opts):
 
 # -- WHAT and its numbering --------------------------------------------------------------------
 def test_what_numbering_wire_and_panel():
-    assert parse_what("kit:11").request == builders.kit_request(11)
+    # issue 14: WHAT counts as the panel shows it (User kit 12 = kit:12 = wire 11)
+    assert parse_what("kit:12").request == builders.kit_request(11)
     assert parse_what("kit:panel:12").request == builders.kit_request(11)
-    assert parse_what("KIT:0x0B").request == builders.kit_request(11)
+    assert parse_what("KIT:0x0C").request == builders.kit_request(11)
+    assert parse_what("kit:wire:11").request == builders.kit_request(11)
     assert parse_what("chain:edit").request == builders.chain_request(edit_buffer=True)
     assert parse_what("system").request == builders.system_request()
-    assert parse_what("stack:15", device_number=5).request == builders.stack_request(15, device_number=5)
+    assert parse_what("stack:16", device_number=5).request == builders.stack_request(15, device_number=5)
     assert parse_what("kit:panel:12").label == "User kit 12"
 
 
 @pytest.mark.parametrize("what, words", [
     ("song:edit", "does not answer a song request for 7F 7F"),
     ("song:current", "does not answer a song request for 7F 7F"),
-    ("song:0x3FFF", "does not answer a song request for 7F 7F"),
-    ("song:panel:16384", "does not answer a song request for 7F 7F"),
+    ("song:0x4000", "out of range 1-32"),
+    ("song:panel:16384", "out of range 1-32"),
     ("stack:edit", "no edit buffer"),
-    ("stack:16", "out of range 0-15"),
-    ("kit:panel:0", "count from 1"),
-    ("kit:-1", "0 or more"),
+    ("stack:17", "out of range 1-16"),
+    ("kit:panel:0", "out of range 1-50"),
+    ("kit:0", "out of range 1-50, as the panel counts"),
+    ("kit:51", "user_kits=N"),
+    ("kit:-1", "out of range"),
+    ("kit:wire:-1", "0 or more"),
     ("kit:twelve", "not a number"),
     ("kit", "needs a number"),
     ("voice:1", "expected system, kit:N"),
     ("system:3", "no number"),
 ])
 def test_what_refusals_are_clear(what, words):
-    with pytest.raises(DeviceError, match=words):
+    with pytest.raises(OptionError, match=words):
         DTX.request_protocol(what, Options())
 
 
@@ -100,9 +105,10 @@ def test_bad_options_are_refused():
 
 # -- requests, clean ---------------------------------------------------------------------------
 @pytest.mark.parametrize("what, kind, number", [
-    ("system", "system", EDIT_BUFFER), ("kit:0", "kit", 0), ("kit:panel:50", "kit", 49),
-    ("kit:edit", "kit", EDIT_BUFFER), ("chain:31", "chain", 31), ("chain:edit", "chain", EDIT_BUFFER),
-    ("song:0", "song", 0), ("song:1", "song", 1), ("stack:15", "stack", 15),
+    ("system", "system", EDIT_BUFFER), ("kit:1", "kit", 0), ("kit:panel:50", "kit", 49),
+    ("kit:edit", "kit", EDIT_BUFFER), ("chain:32", "chain", 31), ("chain:edit", "chain", EDIT_BUFFER),
+    ("song:1", "song", 0), ("song:2", "song", 1), ("stack:16", "stack", 15),
+    ("kit:wire:0", "kit", 0), ("song:wire:1", "song", 1),
 ])
 @pytest.mark.parametrize("rate", [None, WIRE])
 def test_request_every_object(what, kind, number, rate):
@@ -118,9 +124,9 @@ def test_request_every_object(what, kind, number, rate):
 
 
 def test_request_names_files_by_panel_number():
-    assert fetch("kit:11", emulator()).result[0].name == "kit-012.syx"
-    assert fetch("song:0", emulator()).result[0].name == "song-001.syx"
-    assert fetch("stack:15", emulator()).result[0].name == "stack-16.syx"
+    assert fetch("kit:12", emulator()).result[0].name == "kit-012.syx"
+    assert fetch("song:1", emulator()).result[0].name == "song-001.syx"
+    assert fetch("stack:16", emulator()).result[0].name == "stack-16.syx"
     assert fetch("kit:edit", emulator()).result[0].name == "kit-edit-buffer.syx"
 
 
@@ -128,7 +134,7 @@ def test_multi_packet_song_is_joined_and_checked():
     emu = emulator(packet_size=256)  # song 1 (5,000 bytes) comes in 40 packets
     messages = emu.object_messages("song", 0)
     assert len(messages) == 40
-    r = fetch("song:0", emu)
+    r = fetch("song:1", emu)
     assert r.ok and r.result[0].data == b"".join(messages)
     assert [m.data[14:16] for m in frame_messages(r.result[0].data)][-1] == b"\x7f\x7f"
     assert r.seconds <= 1.10 * r.wire_bytes / WIRE
@@ -138,40 +144,40 @@ def test_single_packet_song():
     emu = emulator()
     [msg] = emu.object_messages("song", 1)
     assert msg[14:16] == b"\x00\x00"
-    r = fetch("song:1", emu)
+    r = fetch("song:2", emu)
     assert r.ok and r.result[0].data == msg
 
 
 def test_empty_song_fails_clearly_within_timeout():
-    r = fetch("song:2", emulator(), timeout=1.0, retries=0)
+    r = fetch("song:3", emulator(), timeout=1.0, retries=0)
     assert not r.ok
     text = str(r.error)
     assert text.startswith("yamaha-dtxtreme2: User song 3")
     assert "An empty song is not sent" in text and "device number 1" in text
     assert r.seconds == pytest.approx(1.0)  # counted from the request
-    r = fetch("song:2", emulator(), timeout=1.0)  # asked once more by default
+    r = fetch("song:3", emulator(), timeout=1.0)  # asked once more by default
     assert not r.ok and r.seconds == pytest.approx(2.0)
 
 
 def test_other_device_number_is_ignored():
     emu = emulator(device_number=2)
-    r = fetch("kit:0", emu, timeout=0.5)
+    r = fetch("kit:1", emu, timeout=0.5)
     assert not r.ok and "set to device number 1" in str(r.error)
     assert any("ignored a request for device number 1" in line for line in emu.log)
-    r = fetch("kit:0", emulator(device_number=2), channel=2)
+    r = fetch("kit:1", emulator(device_number=2), channel=2)
     assert r.ok and r.result[0].data[3] == 0x01
 
 
 def test_request_with_active_sensing_and_slow_module():
     emu = DTX.emulator(Options(active_sensing=True, block_delay=0.4))
-    host = DTX.request_protocol("song:0", Options())
+    host = DTX.request_protocol("song:1", Options())
     r = simulate(host, emu)
     assert r.ok and r.result[0].data == expected(emu, "song", 0)
     assert b"\xfe" in host.received  # sensing reached the host, and was left out of the data
 
 
 def test_active_sensing_does_not_extend_a_timeout():
-    r = fetch("song:2", DTX.emulator(Options(active_sensing=True)), timeout=1.0, retries=0)
+    r = fetch("song:3", DTX.emulator(Options(active_sensing=True)), timeout=1.0, retries=0)
     assert not r.ok and r.seconds <= 1.0 + 0.01
 
 
@@ -196,7 +202,7 @@ def test_song_request_with_faults(faults, sensing):
     emu = DTX.emulator(Options(faults=replace(faults), active_sensing=sensing))  # a reset clears it
     want = expected(DTX.emulator(Options()), "song", 0)
     assert len(want) == SONG_BYTES
-    r = fetch("song:0", emu, timeout=1.0)
+    r = fetch("song:1", emu, timeout=1.0)
     if faults.stall_after is not None:
         assert not r.ok
         text = str(r.error)
@@ -215,7 +221,7 @@ def test_song_request_with_faults(faults, sensing):
 @pytest.mark.parametrize("faults", [Faults(corrupt_byte=n) for n in FAULT_POSITIONS]
                          + [Faults(reset_after=n) for n in (1, 4115, 6000)], ids=repr)
 def test_song_request_without_retries_fails_on_damage(faults):
-    r = fetch("song:0", DTX.emulator(Options(faults=replace(faults))), timeout=1.0, retries=0)
+    r = fetch("song:1", DTX.emulator(Options(faults=replace(faults))), timeout=1.0, retries=0)
     assert not r.ok and str(r.error).startswith("yamaha-dtxtreme2: User song 1")
     if faults.corrupt_byte is not None:  # caught by checksum, header, framing or packet order
         assert r.seconds <= SONG_BYTES / WIRE + 0.01
@@ -229,7 +235,7 @@ def test_kit_request_any_fault_position(position, kind):
     faults = Faults(**{names[kind]: position})
     emu = DTX.emulator(Options(faults=faults))
     want = expected(DTX.emulator(Options()), "kit", 3)
-    r = fetch("kit:3", emu, timeout=0.5)
+    r = fetch("kit:4", emu, timeout=0.5)
     if kind == "stall" and position < len(want):
         assert not r.ok and "waiting for" in str(r.error)
         assert r.seconds <= len(want) / WIRE + 2 * 0.5 + 0.01
@@ -397,7 +403,7 @@ def test_send_paces_and_the_module_stores(rate):
 def test_send_gap_option_and_retarget():
     emu = emulator()
     one = builders.dump_message("kit", b"abc", 0)
-    r = simulate(DTX.send_protocol(one, Options(program=7, packet_gap=0.5)), emu)
+    r = simulate(DTX.send_protocol(one, Options(program=8, packet_gap=0.5)), emu)  # panel 8 = wire 7
     assert r.ok and emu.memory["kit"][7] == b"abc"
     assert r.seconds == pytest.approx(len(one) / WIRE + 0.5)
 
@@ -520,7 +526,7 @@ def test_real_time_song_request_over_os_pipes():
     host_side = FdTransport(to_host_r, to_dev_w)
     try:
         events = []
-        result = engine.run(DTX.request_protocol("song:0", Options(timeout=2.0)), host_side,
+        result = engine.run(DTX.request_protocol("song:1", Options(timeout=2.0)), host_side,
                             on_event=events.append)
     finally:
         stop.set()

@@ -21,9 +21,10 @@ def cz_group() -> None:
 @click.option("--program", type=INT, required=True, help="First program address (e.g. 0x20).")
 @click.option("--count", type=click.IntRange(1, 128), default=1, show_default=True,
               help="Requests for consecutive programs.")
-@click.option("--channel", type=click.IntRange(1, 16), default=1, show_default=True)
+@click.option("--channel", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="MIDI channel the CZ is set to (1-16).")
 @click.option("--what", type=click.Choice(sorted(messages.REQUESTABLE)), default="tone",
-              show_default=True)
+              show_default=True, help="What each request asks the CZ to send.")
 @click.option("--faithful", is_flag=True,
               help="Leave out the embedded go-ahead (7n 31 F7): only for byte-level MIDI paths.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="SysEx file to write.")
@@ -41,7 +42,7 @@ def request(program, count, channel, what, faithful, output) -> None:
 
 
 @cz_group.command(name="params")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON array.")
 def params(as_json) -> None:
     """List the tone parameters: JSON key, stored byte offsets, meaning."""
     rows = describe()

@@ -22,10 +22,20 @@ from syxkit.devices.casio_cz.table import (
     TONE_BYTES,
 )
 from syxkit.devices.casio_cz.tone import decode_tone, encode_tone, init_payload
+from syxkit.devices.params import (
+    MISSING,
+    ParamError,
+    Said,
+    integer,
+    leaf_or_null,
+    require_object,
+)
 
 # Message kinds whose params are rebuilt from fields; everything else (and anything with a
 # problem) round-trips as its original bytes.
 _OBJECTS = ("tone", "operation-memory")
+_KINDS = ("tone", "operation-memory", "send-request", "receive-request", "reply", "bend-range",
+          "key-transpose", "tone-mix", "cz1-mode")
 
 
 class CasioCZ(Device):
@@ -33,6 +43,7 @@ class CasioCZ(Device):
     title = "Casio CZ family (CZ-101, CZ-1000, CZ-3000, CZ-5000, CZ-230S, CZ-1)"
     prefixes = (HEADER,)
     models = MODELS
+    kinds = _OBJECTS
 
     def identify(self, message: Message) -> Dump | None:
         return identify(message)
@@ -46,9 +57,17 @@ class CasioCZ(Device):
             return {"message": original.hex(), "problems": [str(p) for p in dump.problems]}
         form = dump.details.get("form")
         if dump.kind == "tone":
-            return decode_tone(dump.payload)
+            params = decode_tone(dump.payload)
+            if not dump.message.terminated:
+                # Kept so that encode gives the bytes back as found; `syxkit fix` adds the F7.
+                params["unterminated"] = True
+                params.setdefault("notes", []).append(UNTERMINATED_NOTE)
+            return params
         if dump.kind == "operation-memory":
-            return {"raw": dump.payload.hex()}
+            params = {"raw": dump.payload.hex()}
+            if not dump.message.terminated:
+                params["unterminated"] = True
+            return params
         if dump.kind == "send-request" and form in ("faithful", "embedded"):
             return {"asks_for": _object_name(dump.details["command"], messages.REQUESTABLE),
                     "form": form}
@@ -65,54 +84,84 @@ class CasioCZ(Device):
             return {"mode": dump.details["mode"]}
         return {"message": dump.message.original.hex(), "problems": []}
 
-    def encode(self, obj: dict[str, Any]) -> bytes:
-        params = obj.get("params") or {}
+    def encode(self, obj: dict[str, Any], base: Dump | None = None) -> bytes:
+        """Bytes from a ``decode --json`` object. A tone's missing panel values come from its
+        ``params.raw`` (the stored bytes decode wrote), else from ``base`` (a casio-cz tone
+        dump, ``encode --base FILE``); with neither, every panel value must be given. Errors
+        are :class:`ParamError` naming the JSON path."""
+        obj = require_object(obj)
+        if base is not None and base.device != self.id:
+            raise DeviceError(f"--base is a {base.device} dump, not a {self.id} one")
+        kind = obj.get("kind", base.kind if base is not None else MISSING)
+        if kind is MISSING:
+            raise ParamError("kind", "the kind of message (tone, operation-memory, ...)", MISSING)
+        params = obj.get("params", {} if base is not None else MISSING)
         if not isinstance(params, dict):
-            raise ValueError("params must be an object")
+            raise ParamError("params", "an object", params)
         if "message" in params:
-            return bytes.fromhex(params["message"])
-        kind = obj.get("kind")
-        channel = obj.get("channel") or 1
-        program = obj.get("program")
-        if kind == "tone":
-            return messages.tone_message(self._tone_payload(obj, params), channel, program)
-        if kind == "operation-memory":
-            raw = bytes.fromhex(params.get("raw", ""))
-            if len(raw) != OPMEM_BYTES:
-                raise ValueError(f"operation memory raw data is {len(raw)} bytes; expected {OPMEM_BYTES}")
-            return messages.object_message(raw, channel, program)
-        if kind == "send-request":
-            return messages.send_request(program, channel, params.get("asks_for", "tone"),
-                                         embedded=params.get("form") == "embedded")
-        if kind == "receive-request":
-            return messages.receive_request(program, channel, params.get("announces", "tone"))
-        if kind == "reply":
-            return messages.reply_header(channel)
-        if kind == "bend-range":
-            return messages.bend_range(params["semitones"], channel)
-        if kind == "key-transpose":
-            return messages.key_transpose(params["semitones"], channel)
-        if kind == "tone-mix":
-            return messages.tone_mix(params["value"], channel)
-        if kind == "cz1-mode":
-            return messages.cz1_mode(params["mode"], channel)
-        raise ValueError(f"casio-cz cannot build a {kind!r} message from fields")
+            return _hex(params["message"], "params.message")
+        if kind not in _KINDS:
+            raise ParamError("kind", f"one of {', '.join(_KINDS)}", kind)
+        channel = _address(obj, "channel", base, params_leaf=integer(1, 16))
+        if kind in ("tone", "operation-memory"):
+            program = _address(obj, "program", base, params_leaf=leaf_or_null(integer(0, 0x7F)))
+            if kind == "tone":
+                payload = self._tone_payload(obj, params, base)
+            else:
+                payload = _hex(params.get("raw", base.payload.hex() if _base_of(base, kind)
+                                          else MISSING), "params.raw")
+                if len(payload) != OPMEM_BYTES:
+                    raise ParamError("params.raw", f"{OPMEM_BYTES} bytes of operation memory "
+                                     "as hex", Said(f"{len(payload)} bytes"))
+            data = messages.object_message(payload, channel, program)
+            return data[:-1] if params.get("unterminated") is True else data
+        program = obj.get("program") if obj.get("program") is not None else (
+            base.program if base is not None else None)
+        try:
+            if kind == "send-request":
+                return messages.send_request(program, channel, params.get("asks_for", "tone"),
+                                             embedded=params.get("form") == "embedded")
+            if kind == "receive-request":
+                return messages.receive_request(program, channel, params.get("announces", "tone"))
+            if kind == "reply":
+                return messages.reply_header(channel)
+            if kind == "bend-range":
+                return messages.bend_range(params["semitones"], channel)
+            if kind == "key-transpose":
+                return messages.key_transpose(params["semitones"], channel)
+            if kind == "tone-mix":
+                return messages.tone_mix(params["value"], channel)
+            if kind == "cz1-mode":
+                return messages.cz1_mode(params["mode"], channel)
+        except KeyError as exc:
+            raise ParamError(f"params.{exc.args[0]}", "a value", MISSING) from None
+        except ValueError as exc:
+            raise DeviceError(f"params: {exc}") from None
+        raise ParamError("kind", f"one of {', '.join(_KINDS)}", kind)
 
     @staticmethod
-    def _tone_payload(obj: dict[str, Any], params: dict[str, Any]) -> bytes:
+    def _tone_payload(obj: dict[str, Any], params: dict[str, Any], base: Dump | None) -> bytes:
         raw = params.get("raw")
-        if raw is not None:
-            base = bytes.fromhex(raw)
-        else:  # a tone written by hand: start from the init tone
-            base = init_payload(named=obj.get("model") == "CZ-1" or bool(obj.get("name")))
-        payload = encode_tone(params, base)
         name = obj.get("name")
+        if raw is not None:
+            stored, fill = _hex(raw, "params.raw"), True
+        elif _base_of(base, "tone"):
+            stored, fill = base.payload, True
+        else:  # a tone written by hand: every panel value is given, over the init tone
+            stored = init_payload(named=obj.get("model") == "CZ-1" or bool(name))
+            fill = False
+        payload = encode_tone(params, stored, fill=fill)
         if len(payload) == NAMED_TONE_BYTES:
             if name is not None and name != decode_name(payload[TONE_BYTES:]):
-                payload = payload[:TONE_BYTES] + encode_name(name, NAME_BYTES, CZ1_CHARSET)
+                try:
+                    payload = payload[:TONE_BYTES] + encode_name(name, NAME_BYTES, CZ1_CHARSET)
+                except ValueError as exc:
+                    raise ParamError("name", "a CZ-1 name: up to 16 of A-Z 0-9 space * - / .",
+                                     Said(f"{name!r} ({exc})")) from None
         elif name:
-            raise ValueError("CZ-101/1000/3000/5000/230S tones have no name (only a CZ-1 tone "
-                             "with name has one; `syxkit convert --to cz1` makes one)")
+            raise ParamError("name", "null: CZ-101/1000/3000/5000/230S tones have no name (only "
+                             "a CZ-1 tone with name has one; `syxkit convert --to cz1` makes "
+                             "one)", name)
         return payload
 
     # -- operations --------------------------------------------------------------------------
@@ -130,7 +179,12 @@ class CasioCZ(Device):
         return operations.rename(dump, name)
 
     def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
-        return None  # CZ messages carry no checksum or byte count: nothing to repair
+        # CZ messages carry no checksum or byte count; the one repair is a tone or operation
+        # memory whose final F7 is missing (decode -> encode keeps it missing, on purpose).
+        m = dump.message
+        if m is None or m.terminated or dump.kind not in _OBJECTS or dump.payload is None:
+            return None
+        return m.data + b"\xf7", [f"{dump.kind}: added the missing final F7"]
 
     def sound_bytes(self, dump: Dump) -> bytes | None:
         if dump.payload is None:
@@ -138,6 +192,12 @@ class CasioCZ(Device):
         if dump.kind == "tone":
             return dump.payload[:TONE_BYTES]  # the CZ-1 name is not part of the sound
         return dump.payload if dump.kind == "operation-memory" else None
+
+    def fits(self, dump: Dump) -> tuple[str, ...]:
+        # A plain tone loads into every CZ but the CZ-1 (whose tones and op-mems differ).
+        if dump.kind == "tone" and dump.model != "CZ-1":
+            return tuple(m for m in MODELS if m != "CZ-1")
+        return super().fits(dump)
 
     # -- live transfers (sans-I/O peers; see protocol.py and emulator.py) -------------------------
     def request_protocol(self, what: str, options: Options) -> Any:
@@ -190,6 +250,42 @@ class CasioCZ(Device):
     def example(self) -> bytes:
         """The init tone from the tone table, for the edit buffer on channel 1."""
         return messages.tone_message(init_payload(), 1, EDIT_BUFFER)
+
+
+UNTERMINATED_NOTE = ("the message has no final F7 (a CZ does not take it); kept so by encode, "
+                     "`syxkit fix` adds it")
+
+
+def _base_of(base: Dump | None, kind: str) -> bool:
+    if base is None:
+        return False
+    if base.kind != kind or base.payload is None:
+        raise DeviceError(f"--base holds a {base.kind}{'' if base.payload is not None else ' that cannot be read'}; "
+                          f"a {kind} is needed to fill what the JSON leaves out")
+    return True
+
+
+def _hex(value: Any, path: str) -> bytes:
+    if value is MISSING:
+        raise ParamError(path, "the stored bytes as hex (or --base FILE)", MISSING)
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise ParamError(path, "hex bytes", value) from None
+
+
+def _address(obj: dict[str, Any], key: str, base: Dump | None, params_leaf) -> Any:
+    """``channel``/``program`` decide where the CZ stores the data: taken as given (checked),
+    else from the base dump, never guessed."""
+    if key in obj:
+        value = obj[key]
+        if not params_leaf.check(value):
+            raise ParamError(key, params_leaf.expected, value)
+        return value
+    if base is not None:
+        return getattr(base, key) if key == "program" else (base.channel or 1)
+    raise ParamError(key, params_leaf.expected + " (it decides where the CZ stores this)",
+                     MISSING)
 
 
 def _object_name(command: str, table: dict[str, int]) -> str:

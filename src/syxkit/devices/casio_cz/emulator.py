@@ -59,7 +59,14 @@ from syxkit.devices.casio_cz.table import (
     TONE_BYTES,
     channel_byte,
 )
-from syxkit.devices.casio_cz.tone import INIT_PANEL, LINE_SELECT, encode_tone
+from syxkit.devices.casio_cz.tone import (
+    INIT_PANEL,
+    LINE_SELECT,
+    VIBRATO_WAVE_CODES,
+    WAVE_NAMES,
+    WAVE_OFF,
+    encode_tone,
+)
 from syxkit.emulators.base import Emulator, EmulatorOptions
 from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
 
@@ -80,6 +87,9 @@ TRANSFER_STATES = ("await-go", "await-go-31", "receive", "receive-32")
 # Generated memory: valid tones built with the driver's own tone table
 
 
+VIBRATO_WAVES = tuple(VIBRATO_WAVE_CODES)
+
+
 @lru_cache(maxsize=1024)  # deterministic, and built through the whole tone table
 def generated_tone(seed: str) -> bytes:
     """A plausible, valid 128-byte tone, different for every seed (deterministic)."""
@@ -89,13 +99,14 @@ def generated_tone(seed: str) -> bytes:
     panel["octave"] = r.choice((-1, 0, 1))
     panel["detune"] = {"direction": r.choice("+-"), "fine": r.randrange(61),
                        "octave": r.randrange(4), "note": r.randrange(12)}
-    panel["vibrato"] = {"wave": r.randrange(1, 5), "delay": r.randrange(100),
+    panel["vibrato"] = {"wave": VIBRATO_WAVES[r.randrange(1, 5) - 1], "delay": r.randrange(100),
                         "rate": r.randrange(100), "depth": r.randrange(100)}
     for line in ("line1", "line2"):
         spec = {k: (dict(v) if isinstance(v, dict) else v) for k, v in INIT_PANEL[line].items()}
         w1 = r.randrange(1, 9)
-        spec["waveform1"] = w1
-        spec["waveform2"] = r.choice((0, 1, 2, 3, 4, 5, w1))  # one resonance type per line
+        spec["waveform1"] = WAVE_NAMES[w1 - 1]
+        w2 = r.choice((0, 1, 2, 3, 4, 5, w1))  # one resonance type per line
+        spec["waveform2"] = WAVE_NAMES[w2 - 1] if w2 else WAVE_OFF
         spec["dca_key_follow"] = r.randrange(10)
         spec["dcw_key_follow"] = r.randrange(10)
         for env in ("dca", "dcw"):

@@ -9,6 +9,7 @@ from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Dump
 from syxkit.devices.casio_cz.messages import transpose_semitones
 from syxkit.devices.casio_cz.slots import readings, slot_label
+from syxkit.devices.casio_cz.tone import tone_notes
 from syxkit.devices.casio_cz.table import (
     BEND_RANGE_MAX,
     CHANNEL_BASE,
@@ -179,6 +180,10 @@ def _data(dump: Dump, message: Message, command: Command, start: int, end: int) 
         return
     payload = denibble_lo_first(nibbles)
     dump.payload = payload
+    if command.kind == "tone":
+        # Stored values the panel cannot show (real banks hold them): decoded as they are and
+        # kept byte-exact, but never silently.
+        dump.notes += tone_notes(payload)
     if len(payload) == NAMED_TONE_BYTES:
         name_bytes = payload[TONE_BYTES:]
         dump.name = decode_name(name_bytes)

@@ -28,6 +28,19 @@ from syxkit.devices.casio_cz.conversions import (
     fine_to_stored,
 )
 from syxkit.devices.casio_cz.table import NAMED_TONE_BYTES, TONE_BYTES
+from syxkit.devices.params import (
+    MISSING,
+    Leaf,
+    Node,
+    ParamError,
+    Said,
+    choice,
+    integer,
+    join,
+    leaf_or_null,
+    schema_from_paths,
+    validate,
+)
 
 Path = tuple[Any, ...]
 
@@ -44,33 +57,26 @@ class Param:
     ``keys`` are where the value(s) sit in the decoded JSON (two keys for the waveform pair,
     which share the line's resonance-type bits). ``get`` reads a tuple of panel values from the
     payload; ``put`` writes a tuple into it, leaving every bit it does not own alone. ``check``
-    says what is wrong with a value a user typed (None when fine).
+    is the panel range (a :class:`syxkit.devices.params.Leaf`): ``encode`` checks typed values
+    against it, and ``decode`` notes stored values outside it.
     """
 
     keys: tuple[Path, ...]
     get: Callable[[bytes, Context], tuple]
     put: Callable[[bytearray, tuple, Context], None]
-    check: Callable[[Any], str | None]
+    check: Leaf
     doc: str
     offsets: tuple[int, ...]
     cz1_only: bool = False
     levels_of: int | None = None  # first step byte of the envelope whose levels this sets
 
 
-def _int_range(lo: int, hi: int) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            return f"expected a whole number {lo}-{hi}, got {v!r}"
-        return None
-    return check
+def _int_range(lo: int, hi: int) -> Leaf:
+    return integer(lo, hi)
 
 
-def _one_of(choices) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or v not in choices:
-            return f"expected one of {', '.join(repr(c) for c in choices)}, got {v!r}"
-        return None
-    return check
+def _one_of(choices) -> Leaf:
+    return choice(choices)
 
 
 def _single(get1, put1):
@@ -123,12 +129,14 @@ _add(("detune", "note"),
      lambda buf, v, c: buf.__setitem__(3, (buf[3] // 12) * 12 + v),
      _int_range(0, 11), "detune notes 0-11 (PDETH = octave*12 + note)", [3])
 
-VIBRATO_WAVE_CODES = {1: 0x08, 2: 0x04, 3: 0x20, 4: 0x02}  # triangle, saw up, saw down, square
+# The panel's vibrato wave buttons 1-4, by the shape printed beside them.
+VIBRATO_WAVE_CODES = {"triangle": 0x08, "saw-up": 0x04, "saw-down": 0x20, "square": 0x02}
 VIBRATO_WAVE_OF_CODE = {v: k for k, v in VIBRATO_WAVE_CODES.items()}
 _add(("vibrato", "wave"),
      lambda b, c: VIBRATO_WAVE_OF_CODE.get(b[4]),
      lambda buf, v, c: buf.__setitem__(4, VIBRATO_WAVE_CODES[v]),
-     _one_of((1, 2, 3, 4)), "vibrato wave 1-4: triangle, saw up, saw down, square (PVK)", [4])
+     _one_of(tuple(VIBRATO_WAVE_CODES)),
+     "vibrato wave (panel 1-4): triangle, saw-up, saw-down, square (PVK 08 04 20 02)", [4])
 
 
 def _vibrato(name: str, off: int) -> None:
@@ -150,43 +158,50 @@ _vibrato("depth", 11)
 # -- lines -----------------------------------------------------------------------------------
 
 # Waveform codes (byte 1 of MFW/SFW): 1 saw, 2 square, 3 pulse, 4 double sine, 5 saw-pulse,
-# 6-8 resonance with the line's resonance type 1-3 (byte 2 bits 7-6).
+# 6-8 resonance with the line's resonance type 1-3 (byte 2 bits 7-6). Decode shows them by the
+# names of the panel's waveform buttons 1-8.
+WAVE_NAMES = ("saw", "square", "pulse", "double-sine", "saw-pulse",
+              "resonance-saw", "resonance-triangle", "resonance-trapezoid")
+WAVE_NUMBER = {name: k + 1 for k, name in enumerate(WAVE_NAMES)}
+WAVE_OFF = "off"  # waveform 2 switched off
 WAVE_CODE = {1: 0b000, 2: 0b001, 3: 0b010, 4: 0b100, 5: 0b101, 6: 0b110, 7: 0b110, 8: 0b110}
 _WAVE_OF_CODE = {0b000: 1, 0b001: 2, 0b010: 3, 0b100: 4, 0b101: 5}
 RESONANCE = 0b110
 
 
-def _wave(code: int, res_type: int) -> int | None:
+def _wave(code: int, res_type: int) -> str | None:
     if code == RESONANCE:
-        return 5 + res_type if 1 <= res_type <= 3 else None
-    return _WAVE_OF_CODE.get(code)  # 011 and 111 are undocumented: no panel value
+        return WAVE_NAMES[4 + res_type] if 1 <= res_type <= 3 else None
+    number = _WAVE_OF_CODE.get(code)  # 011 and 111 are undocumented: no panel value
+    return None if number is None else WAVE_NAMES[number - 1]
 
 
 def _waveforms(line: str, base: int) -> None:
     def get(b: bytes, c: Context) -> tuple:
         first, res = b[base], b[base + 1] >> 6
         w1 = _wave(first >> 5, res)
-        w2 = _wave((first >> 2) & 7, res) if first & 0b10 else 0  # bit 1: waveform 2 on
+        w2 = _wave((first >> 2) & 7, res) if first & 0b10 else WAVE_OFF  # bit 1: waveform 2 on
         return (w1, w2)
 
     def put(buf: bytearray, v: tuple, c: Context) -> None:
-        w1, w2 = v
-        types = {w - 5 for w in (w1, w2) if w is not None and w >= 6}
+        n1, n2 = (None if w is None else 0 if w == WAVE_OFF else WAVE_NUMBER[w] for w in v)
+        types = {w - 5 for w in (n1, n2) if w is not None and w >= 6}
         if len(types) > 1:
-            raise ValueError(f"{line}: waveforms {w1} and {w2} need different resonance types, "
-                             "but a line has one resonance type")
-        if w1 is not None:
-            _set_bits(buf, base, 5, 3, WAVE_CODE[w1])
-        if w2 is not None:
-            _set_bits(buf, base, 1, 4, 0 if w2 == 0 else (WAVE_CODE[w2] << 1) | 1)
+            raise ParamError(f"params.{line}.waveform2", "a waveform that shares waveform1's "
+                             "resonance type (a line has one resonance type)", v[1])
+        if n1 is not None:
+            _set_bits(buf, base, 5, 3, WAVE_CODE[n1])
+        if n2 is not None:
+            _set_bits(buf, base, 1, 4, 0 if n2 == 0 else (WAVE_CODE[n2] << 1) | 1)
         # The resonance type belongs to whichever waveform is a resonance wave; with none the
         # panel stores 00.
         _set_bits(buf, base + 1, 6, 2, types.pop() if types else 0)
 
     TABLE.append(Param(
-        ((line, "waveform1"), (line, "waveform2")), get, put, _int_range(0, 8),
-        "waveforms 1-8 (saw, square, pulse, double sine, saw-pulse, resonance 1-3); "
-        "waveform 2 may be 0 = off", (base, base + 1)))
+        ((line, "waveform1"), (line, "waveform2")), get, put,
+        _one_of(WAVE_NAMES + (WAVE_OFF,)),
+        "waveforms (panel 1-8): saw, square, pulse, double-sine, saw-pulse, resonance-saw, "
+        "resonance-triangle, resonance-trapezoid; waveform2 may be off", (base, base + 1)))
 
 
 MODULATION = {0b000: "none", 0b100: "ring", 0b011: "noise"}
@@ -239,12 +254,9 @@ def _sustain_put(start: int):
     return put
 
 
-def _check_sustain(v: Any) -> str | None:
-    steps = v if isinstance(v, list) else [v]
-    if v is None or (steps and all(not isinstance(s, bool) and isinstance(s, int) and 1 <= s <= 8
-                                   for s in steps)):
-        return None
-    return f"expected null (no sustain), a step 1-8 or a list of steps, got {v!r}"
+# The panel sets one sustain step or none; tones from other editors may mark several (decoded
+# as a list, kept as found, and noted).
+_check_sustain = leaf_or_null(integer(1, 8))
 
 
 def _envelope(line: str, env: str, end: int) -> None:
@@ -310,14 +322,55 @@ def _place(tree: dict, key: Path, value: Any) -> None:
     node[key[-1]] = value
 
 
-def decode_tone(payload: bytes) -> dict[str, Any]:
-    """Panel values of a tone (128 bytes, or 144 for a CZ-1 tone with name) plus ``raw``."""
+def _key_check(p: Param, key: Path) -> Leaf:
+    if key[-1] == "waveform1":  # waveform 1 cannot be switched off
+        return _one_of(WAVE_NAMES)
+    return p.check
+
+
+def label(key: Path, prefix: str = "params") -> str:
+    out = prefix
+    for k in key:
+        out = join(out, k)
+    return out
+
+
+# Keys of the decoded tone that are not panel values: the stored bytes, what decode noticed,
+# and a message that came without its final F7 (kept so, for a byte-exact round trip).
+FREE_KEYS = {"raw", "notes", "unterminated"}
+
+_SCHEMAS: dict[bool, Node] = {}
+
+
+def schema(ctx: Context) -> Node:
+    """The tone table as a schema tree for :func:`syxkit.devices.params.validate`."""
+    if ctx.cz1 not in _SCHEMAS:
+        node = schema_from_paths((key, _key_check(p, key))
+                                 for p in _params_for(ctx) for key in p.keys)
+        node.free = set(FREE_KEYS)
+        _SCHEMAS[ctx.cz1] = node
+    return _SCHEMAS[ctx.cz1]
+
+
+def panel_values(payload: bytes) -> dict[str, Any]:
+    """The panel values only (no ``raw``, no notes)."""
     ctx = Context(cz1=len(payload) == NAMED_TONE_BYTES)
     out: dict[str, Any] = {}
     for p in _params_for(ctx):
         for key, value in zip(p.keys, p.get(payload, ctx), strict=True):
             _place(out, key, value)
+    return out
+
+
+def decode_tone(payload: bytes) -> dict[str, Any]:
+    """Panel values of a tone (128 bytes, or 144 for a CZ-1 tone with name), ``raw`` (the
+    stored bytes, the truth for every bit the panel values do not show) and ``notes`` (stored
+    values the panel cannot show, when there are any)."""
+    out = panel_values(payload)
     out["raw"] = payload.hex()
+    notes = tone_notes(payload)
+    if notes:
+        out["notes"] = notes
     return out
 
 
@@ -333,76 +386,127 @@ def _lookup(tree: Any, key: Path) -> tuple[bool, Any]:
     return True, node
 
 
-def _shape(key: Path) -> Path:
-    return tuple("#" if isinstance(k, int) else k for k in key)
+def _refuse_cz1_fields(params: Any, ctx: Context, prefix: str) -> None:
+    if ctx.cz1:
+        return
+    for p in TABLE:
+        if p.cz1_only:
+            for key in p.keys:
+                found, value = _lookup(params, key)
+                if found:
+                    raise ParamError(label(key, prefix), "nothing: a CZ-1 field, and this is not "
+                                     "a CZ-1 tone with name", value)
 
 
-def _shapes(params: list[Param]) -> set[Path]:
-    out: set[Path] = set()
-    for p in params:
-        for key in p.keys:
-            shape = _shape(key)
-            out.update(shape[:n] for n in range(1, len(shape) + 1))
-    return out
-
-
-def _check_known(params: dict, ctx: Context) -> None:
-    """Refuse keys the table does not know, so a typo is not silently ignored."""
-    known = _shapes(_params_for(ctx)) | {("raw",)}
-    cz1_fields = _shapes([p for p in TABLE if p.cz1_only])
-
-    def walk(node: Any, path: Path) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                here = path + (k,)
-                if _shape(here) not in known:
-                    name = ".".join(str(x) for x in here)
-                    hint = (" (a CZ-1 field, and this is not a CZ-1 tone with name)"
-                            if _shape(here) in cz1_fields else "")
-                    raise ValueError(f"unknown tone parameter {name!r}{hint}")
-                walk(v, here)
-        elif isinstance(node, list) and _shape(path) + ("#",) in known:
-            if len(node) != 8:
-                raise ValueError(f"{'.'.join(map(str, path))} must list 8 steps, got {len(node)}")
-            for i, v in enumerate(node):
-                walk(v, path + (i,))
-
-    walk(params, ())
-
-
-def encode_tone(params: dict[str, Any], base: bytes, *, force: bool = False) -> bytes:
+def encode_tone(params: dict[str, Any], base: bytes, *, force: bool = False, fill: bool = True,
+                prefix: str = "params") -> bytes:
     """The payload for ``params``: ``base`` (the stored bytes) with every changed panel value
-    written in (``force``: every given value). Raises ValueError naming the parameter for a
-    bad value."""
+    written in (``force``: every value given in ``params``).
+
+    ``fill``: values missing from ``params`` are the ones ``base`` holds; without it every
+    panel value must be given (a tone written by hand, with no stored bytes to fall back on).
+    A value equal to the one ``base`` holds is kept as stored even when the panel could not
+    make it (real banks hold such values); any other value must be in the panel range.
+    Raises :class:`ParamError` naming the JSON path (``prefix`` + the key)."""
     if len(base) not in (TONE_BYTES, NAMED_TONE_BYTES):
-        raise ValueError(f"tone data is {len(base)} bytes; expected {TONE_BYTES} "
-                         f"or {NAMED_TONE_BYTES} (CZ-1 with name)")
+        raise ParamError(join(prefix, "raw"), f"{TONE_BYTES} bytes, or {NAMED_TONE_BYTES} "
+                         "for a CZ-1 tone with name", Said(f"{len(base)} bytes"))
     ctx = Context(cz1=len(base) == NAMED_TONE_BYTES)
-    _check_known(params, ctx)
+    if not isinstance(params, dict):
+        raise ParamError(prefix, "an object", params)
+    _refuse_cz1_fields(params, ctx, prefix)
+    full = validate(params, schema(ctx), panel_values(base) if fill else MISSING, prefix)
     buf = bytearray(base)
     edited_levels: set[int] = set()
     for p in _params_for(ctx):
         before = p.get(base, ctx)
-        given, mentioned = [], False
-        for key, old in zip(p.keys, before, strict=True):
-            found, value = _lookup(params, key)
-            given.append(value if found else old)
-            mentioned = mentioned or found
-        given_t = tuple(given)
-        forced = force and mentioned
-        if given_t == before and not forced:
+        given = tuple(_lookup(full, key)[1] for key in p.keys)
+        forced = (force or not fill) and any(_lookup(params, key)[0] for key in p.keys)
+        if given == before and not forced:
             continue  # unchanged: the stored bytes stay as they are
-        for key, old, new in zip(p.keys, before, given_t, strict=True):
-            if new != old or forced:
-                problem = p.check(new)
-                if problem:
-                    raise ValueError(f"{'.'.join(str(k) for k in key)}: {problem}")
-        p.put(buf, given_t, ctx)
+        p.put(buf, given, ctx)
         if p.levels_of is not None:
             edited_levels.add(p.levels_of)
     for start in sorted(edited_levels):
         set_directions(buf, start)
     return bytes(buf)
+
+
+# -- notes: stored values the panel cannot show --------------------------------------------------
+
+def _scale_floor_notes(payload: bytes, ctx: Context) -> list[str]:
+    """Stored values below a scale's floor show as 0 like a real 0: one note per envelope row
+    (rates or levels) that holds any, with the stored bytes, so an edit does not lose them."""
+    out = []
+    for line, base in (("line1", 14), ("line2", 71)):
+        for env, end in (("dco", base + 40), ("dcw", base + 23), ("dca", base + 6)):
+            rate_scale, level_scale = ENVELOPE_SCALES[env]
+            start = end + 1
+            for what, first, scale in (("rates", start, rate_scale),
+                                       ("levels", start + 1, level_scale)):
+                low = [(i + 1, payload[first + 2 * i] & 0x7F) for i in range(8)
+                       if scale.to_panel(payload[first + 2 * i] & 0x7F) == 0
+                       and payload[first + 2 * i] & 0x7F != scale.to_stored(0)]
+                if low:
+                    steps = ", ".join(f"step {i} stores {v}" for i, v in low)
+                    out.append(f"{line}.{env}.{what}: {steps}, below the panel's {scale.name} "
+                               f"scale (0 stores {scale.to_stored(0)}); shown as 0, kept as found")
+    return out
+
+
+def tone_notes(payload: bytes) -> list[str]:
+    """One note per stored value outside what the panel shows: values beyond the panel range
+    (DCO levels above 99, end steps above 8, several sustain steps), values below a scale,
+    codes with no panel meaning and hidden bits. Each is kept as found by ``encode``."""
+    ctx = Context(cz1=len(payload) == NAMED_TONE_BYTES)
+    notes: list[str] = []
+    for p in _params_for(ctx):
+        for key, value in zip(p.keys, p.get(payload, ctx), strict=True):
+            if _key_check(p, key).check(value):
+                continue
+            where = label(key, "")
+            stored = " ".join(f"{payload[o]:02X}" for o in p.offsets)
+            if value is None and key[-1] != "sustain_step":
+                notes.append(f"{where}: stored byte(s) {stored} have no panel meaning; kept as found")
+            elif isinstance(value, list):
+                notes.append(f"{where}: several sustain steps {value} (the panel sets one); "
+                             "kept as found")
+            else:
+                notes.append(f"{where}: stored byte(s) {stored} show as {value}, outside the "
+                             f"panel's range ({_key_check(p, key).expected}); kept as found")
+    notes += _scale_floor_notes(payload, ctx)
+    for name, off in (("delay", 5), ("rate", 8), ("depth", 11)):
+        panel, machine = payload[off], payload[off + 1] | payload[off + 2] << 8
+        if panel <= 99 and VIBRATO_MACHINE[name](panel) != machine:
+            notes.append(f"vibrato.{name}: machine value 0x{machine:04X} differs from the one the "
+                         f"panel stores for {panel} (0x{VIBRATO_MACHINE[name](panel):04X}); kept")
+    for line, base in (("line1", 14), ("line2", 71)):
+        for what, at, table in (("dca_key_follow", base + 2, DCA_KEY_FOLLOW),
+                                ("dcw_key_follow", base + 4,
+                                 DCW_KEY_FOLLOW_CZ1 if ctx.cz1 else DCW_KEY_FOLLOW)):
+            k = payload[at] & 0x0F
+            if k <= 9 and payload[at + 1] != table[k]:
+                notes.append(f"{line}.{what}: second byte {payload[at + 1]:02X} is not the "
+                             f"panel's {table[k]:02X} for {k}; kept")
+            if not ctx.cz1 and what == "dca_key_follow" and payload[at] >> 4:
+                notes.append(f"{line}.{what}: hidden high nibble {payload[at] >> 4:X} (a CZ-1 "
+                             "field) in a CZ-101...5000 tone; kept")
+        if payload[base] & 0x01:
+            notes.append(f"{line}: hidden bit 0 of the first waveform byte (window extension) "
+                         "is set; kept")
+        if payload[base + 1] & 0x04:
+            notes.append(f"{line}: hidden bit 2 of the second waveform byte (line mute) is set; "
+                         "kept")
+        if base == 71 and payload[base + 1] & 0x38:
+            notes.append(f"{line}: modulation bits {(payload[base + 1] >> 3) & 7:03b} set on "
+                         "line 2 (only line 1 has modulation); kept")
+        if not ctx.cz1:
+            for env, end in (("dco", base + 40), ("dcw", base + 23), ("dca", base + 6)):
+                if payload[end] >> 4:
+                    notes.append(f"{line}.{env}.end_step: hidden high nibble "
+                                 f"{payload[end] >> 4:X} (CZ-1 velocity) in a CZ-101...5000 "
+                                 "tone; kept")
+    return notes
 
 
 def describe() -> list[dict[str, Any]]:
@@ -417,11 +521,11 @@ def describe() -> list[dict[str, Any]]:
 INIT_PANEL: dict[str, Any] = {
     "line_select": "1", "octave": 0,
     "detune": {"direction": "+", "fine": 0, "octave": 0, "note": 0},
-    "vibrato": {"wave": 1, "delay": 0, "rate": 0, "depth": 0},
+    "vibrato": {"wave": "triangle", "delay": 0, "rate": 0, "depth": 0},
 }
 for _ln in ("line1", "line2"):
     INIT_PANEL[_ln] = {
-        "waveform1": 1, "waveform2": 0, "dca_key_follow": 0, "dcw_key_follow": 0,
+        "waveform1": "saw", "waveform2": WAVE_OFF, "dca_key_follow": 0, "dcw_key_follow": 0,
         "dco": {"end_step": 1, "sustain_step": None, "rates": [0] * 8, "levels": [0] * 8},
         "dcw": {"end_step": 3, "sustain_step": 2, "rates": [99, 50, 50, 0, 0, 0, 0, 0],
                 "levels": [99, 70, 0, 0, 0, 0, 0, 0]},
@@ -435,7 +539,7 @@ def init_payload(named: bool = False) -> bytes:
     """The init tone's stored bytes (128, or 144 with a blank CZ-1 name)."""
     # Every panel value is written by the table into zero bytes, so the stored values are
     # exactly what the panel would store (e.g. DCW rate 0 is stored as 8).
-    payload = encode_tone(INIT_PANEL, bytes(TONE_BYTES), force=True)
+    payload = encode_tone(INIT_PANEL, bytes(TONE_BYTES), fill=False)
     if named:
         payload += b" " * (NAMED_TONE_BYTES - TONE_BYTES)
     return payload

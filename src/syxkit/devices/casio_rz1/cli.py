@@ -51,7 +51,7 @@ def rz1() -> None:
 
 @rz1.command("export")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder for the WAV files.")
 @click.option("--bits", type=click.Choice(["16", "8"]), default="16", show_default=True,
               help="WAV sample size (both give the 8-bit samples back exactly on import).")
@@ -61,7 +61,7 @@ def export_cmd(path: str, output: str, bits: str, as_json: bool) -> None:
     one joined WAV. Prints what the link byte means and a listening check per file."""
     image = _sample_image(path)
     outputs, report = run_device(pads_io.export_pads, image, int(bits))
-    written = write_outputs(outputs, output, directory=True)
+    written = write_outputs(outputs, output, directory=True, inputs=(path,))
     report["folder"] = output
     for row, p in zip(report["files"], written, strict=True):
         row["path"] = str(p)
@@ -98,7 +98,7 @@ def import_cmd(wavs: tuple[str, ...], output: str, link: str | None, channel: in
     sources = [(w, Path(w).read_bytes()) for w in wavs]
     image, placed = run_device(pads_io.import_pads, sources, link_byte)
     data = run_device(build.loadable, image, channel)
-    atomic_write(output, data)
+    atomic_write(output, data, inputs=wavs)
     if as_json:
         emit_json({"output": output, "bytes": len(data), "link_byte": link_byte,
                    "link": samples.describe_link(link_byte),
@@ -134,7 +134,7 @@ def unpack_cmd(path: str, output: str, partial: bool) -> None:
             image = dump.payload
         name = dump.kind.removesuffix("-dump") if dump.kind != "dump" else "unknown"
         outputs.append(Output(f"{name}.bin", image))
-    for p in write_outputs(outputs, output):
+    for p in write_outputs(outputs, output, inputs=(path,)):
         console.print(f"{p}  ({p.stat().st_size:,} bytes)", highlight=False)
 
 
@@ -142,13 +142,14 @@ def unpack_cmd(path: str, output: str, partial: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(), help="Dump file to write.")
 @click.option("--ram", type=click.Choice(list(t.RAMS)), help="Which RAM (default: by size).")
-@click.option("--channel", type=click.IntRange(1, 16), default=1, show_default=True)
+@click.option("--channel", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="MIDI channel of the RZ-1.")
 @click.option("--to", "form", type=click.Choice(t.FORMS), default=t.LOADABLE, show_default=True,
               help="loadable: the file the RZ-1 accepts; capture: as the RZ-1 sends it.")
 def pack_cmd(path: str, output: str, ram: str | None, channel: int, form: str) -> None:
     """Turn a raw RAM image (.bin, 16,384 or 7,680 bytes) into a dump file."""
     image = Path(path).read_bytes()
     data = run_device(build.dump_stream, image, form, channel, ram)
-    atomic_write(output, data)
+    atomic_write(output, data, inputs=(path,))
     kind = build.ram_for_image(image, ram).title
     console.print(f"wrote {output} ({len(data):,} bytes, {kind}, {form})", highlight=False)

@@ -41,6 +41,7 @@ class CasioRZ1(Device):
     title = "Casio RZ-1 drum machine (sample and rhythm RAM)"
     prefixes = (t.HEADER,)
     models = (t.MODEL,)
+    kinds = tuple(RAM_KINDS)
 
     # --- identify ------------------------------------------------------------------------
 

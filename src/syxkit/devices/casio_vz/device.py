@@ -59,6 +59,7 @@ class CasioVZ(Device):
     title = "Casio VZ-1 / VZ-10M / VZ-8M, Hohner HS-1 / HS-2"
     prefixes = (FAMILY_PREFIX,)
     models = MODELS
+    kinds = tuple(OBJECTS)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -82,6 +83,10 @@ class CasioVZ(Device):
         if dump.kind == "bulk":
             return list(dump.parts)
         return [dump] if dump.kind in OBJECTS else []
+
+    def fits(self, dump: Dump) -> tuple[str, ...]:
+        # Voices and op-mems have one format on every model (VZ-8M and the Hohners included).
+        return tuple(self.models) if dump.kind in OBJECTS else super().fits(dump)
 
     def sound_bytes(self, dump: Dump) -> bytes | None:
         if dump.kind not in OBJECTS or dump.payload is None:

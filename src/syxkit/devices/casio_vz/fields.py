@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from syxkit.devices.params import BOOLEAN, Items, Leaf, choice, integer, is_int
+
 Path = tuple[str | int, ...]
 
 
@@ -27,9 +29,83 @@ class Kind:
             raise ValueError(f"{field.label}: {value!r} is not a whole number")
         return value
 
+    def raw_with(self, value: Any, field: Field, current: int) -> int:
+        """The raw bits for ``value`` given the bits already there (for kinds that share bits
+        with another field, like a detune's octave and note)."""
+        return self.raw(value, field)
+
+    def leaf(self, width: int) -> Leaf:
+        """What ``encode`` accepts for this field (every stored value has a panel value, so
+        decode -> encode is exact; the panel's own range is in the field's doc)."""
+        values = [self.value(r) for r in range(1 << width)]
+        lo, hi = min(values), max(values)
+        return integer(lo, hi)
+
 
 class _UInt(Kind):
     pass
+
+
+class _Linear(Kind):
+    """Panel value = ``sign`` x stored + ``offset``: inverted fields (stored 0 = panel 99),
+    steps counted from 1 (stored 0 = S1), values centred on a stored 64 (±63). A bijection, so
+    any stored value has exactly one panel value and comes back byte for byte."""
+
+    def __init__(self, offset: int, sign: int = 1):
+        self.offset, self.sign = offset, sign
+
+    def value(self, raw: int) -> int:
+        return self.sign * raw + self.offset
+
+    def raw(self, value: Any, field: Field) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{field.label}: {value!r} is not a whole number")
+        return self.sign * (value - self.offset)
+
+
+class _OctaveNote(Kind):
+    """One of the two panel numbers of a stored ``octave x 12 + note``."""
+
+    def __init__(self, part: str):
+        self.part = part
+
+    def value(self, raw: int) -> int:
+        return raw // 12 if self.part == "octave" else raw % 12
+
+    def raw_with(self, value: Any, field: Field, current: int) -> int:
+        v = self.raw(value, field)
+        if self.part == "octave":
+            return v * 12 + current % 12
+        if not 0 <= v <= 11:
+            raise ValueError(f"{field.label}: {value!r} is not a note 0-11")
+        return current // 12 * 12 + v
+
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(key: int) -> str:
+    """MIDI key number as a note name, middle C (60) = C4."""
+    return f"{NOTE_NAMES[key % 12]}{key // 12 - 1}"
+
+
+_NOTE_NUMBER = {note_name(k): k for k in range(128)}
+
+
+class _Key(Kind):
+    """A key number shown as a note name (C-1 ... G9, middle C = C4)."""
+
+    def value(self, raw: int) -> str:
+        return note_name(raw)
+
+    def raw(self, value: Any, field: Field) -> int:
+        if value not in _NOTE_NUMBER:
+            raise ValueError(f"{field.label}: {value!r} is not a note name C-1 ... G9")
+        return _NOTE_NUMBER[value]
+
+    def leaf(self, width: int) -> Leaf:
+        return Leaf("a note name C-1 ... G9 (middle C = C4)", lambda v: v in _NOTE_NUMBER,
+                    "note names")
 
 
 class _Flag(Kind):
@@ -38,6 +114,9 @@ class _Flag(Kind):
 
     def value(self, raw: int) -> bool:
         return bool(raw) != self.invert
+
+    def leaf(self, width: int) -> Leaf:
+        return BOOLEAN
 
     def raw(self, value: Any, field: Field) -> int:
         if not isinstance(value, bool):
@@ -54,6 +133,15 @@ class _Named(Kind):
     def value(self, raw: int) -> Any:
         return self.names[raw] if raw < len(self.names) else raw
 
+    def leaf(self, width: int) -> Leaf:
+        names = choice(self.names)
+        spare = range(len(self.names), 1 << width)
+        if not spare:
+            return names
+        return Leaf(f"{names.expected} (or a stored code {spare[0]}-{spare[-1]})",
+                    lambda v: names.check(v) or (is_int(v) and v in spare),
+                    f"{names.plural} (or stored codes)")
+
     def raw(self, value: Any, field: Field) -> int:
         if isinstance(value, str):
             if value not in self.names:
@@ -67,6 +155,9 @@ class _Sign(Kind):
 
     def value(self, raw: int) -> str:
         return "+" if raw else "-"
+
+    def leaf(self, width: int) -> Leaf:
+        return choice(("+", "-"))
 
     def raw(self, value: Any, field: Field) -> int:
         if value not in ("+", "-"):
@@ -82,6 +173,9 @@ class _Bytes(Kind):
 
     def value(self, raw: bytes) -> list[int]:  # type: ignore[override]
         return list(raw)
+
+    def leaf(self, width: int) -> Items:  # type: ignore[override]
+        return Items(self.nbytes, integer(0, 255))
 
     def raw(self, value: Any, field: Field) -> bytes:  # type: ignore[override]
         if (not isinstance(value, list) or len(value) != self.nbytes
@@ -102,6 +196,17 @@ sign = _Sign()
 
 def named(names: tuple[str, ...]) -> Kind:
     return _Named(names)
+
+
+def linear(offset: int, sign: int = 1) -> Kind:
+    return _Linear(offset, sign)
+
+
+def octave_note(part: str) -> Kind:
+    return _OctaveNote(part)
+
+
+key = _Key()
 
 
 def raw_bytes(n: int) -> Kind:
@@ -126,6 +231,10 @@ class Field:
         return path_label(self.path)
 
     @property
+    def leaf(self) -> Any:
+        return self.kind.leaf(self.width)
+
+    @property
     def mask(self) -> int:
         return ((1 << self.width) - 1) << self.shift
 
@@ -138,7 +247,8 @@ class Field:
         if self.kind.nbytes:
             payload[self.offset : self.offset + self.kind.nbytes] = self.kind.raw(value, self)
             return
-        raw = self.kind.raw(value, self)
+        current = (payload[self.offset] >> self.shift) & ((1 << self.width) - 1)
+        raw = self.kind.raw_with(value, self, current)
         if not 0 <= raw < (1 << self.width):
             raise ValueError(f"{self.label}: {raw} does not fit in {self.width} bit(s) "
                              f"(0-{(1 << self.width) - 1})")

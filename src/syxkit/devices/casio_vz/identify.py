@@ -121,6 +121,8 @@ def _single(message: Message, spec: ObjectSpec, channel: int | None, locate: Loc
     dump.problems += block.problems
     extra = len(body) - SINGLE_HEADER_LEN - spec.block
     if extra > 0:
+        # Kept for decode -> encode (issue 13: a re-encode must not drop them silently).
+        dump.details["trailing"] = body[SINGLE_HEADER_LEN + spec.block:].hex()
         dump.problems.append(Problem(locate(SINGLE_HEADER_LEN + spec.block),
                                      f"{extra} byte(s) after the {spec.kind} checksum; a single "
                                      f"{spec.kind} is {spec.message_size} bytes with F7"))
@@ -185,6 +187,8 @@ def _part(message: Message, data: bytes, pos: int, spec: ObjectSpec, number: int
     if block.payload is not None:
         part.name = object_name(block.payload, spec)
     part.details["position"] = pos
+    if block.stored is not None:
+        part.details["checksum_byte"] = block.stored
     return part
 
 

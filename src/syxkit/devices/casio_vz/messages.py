@@ -35,17 +35,21 @@ def _channel_byte(channel: int) -> int:
     return 0x70 | (channel - 1)
 
 
-def block(payload: bytes, spec: ObjectSpec) -> bytes:
-    """One object as sent: its bytes as nibbles (high first) and the checksum byte."""
+def block(payload: bytes, spec: ObjectSpec, stored: int | None = None) -> bytes:
+    """One object as sent: its bytes as nibbles (high first) and the checksum byte (computed,
+    or ``stored``: a checksum kept as found, so that decode -> encode of a damaged dump does
+    not repair it silently; repair is ``fix``'s job)."""
     if len(payload) != spec.size:
         raise ValueError(f"a {spec.kind} has {spec.size} bytes, got {len(payload)}")
-    return nibbles_hi_first(payload) + bytes([checksum(payload)])
+    return nibbles_hi_first(payload) + bytes([checksum(payload) if stored is None else stored])
 
 
-def single_message(payload: bytes, spec: ObjectSpec, channel: int = 1, range_byte: int = DEFAULT_RANGE) -> bytes:
+def single_message(payload: bytes, spec: ObjectSpec, channel: int = 1, range_byte: int = DEFAULT_RANGE,
+                   stored: int | None = None) -> bytes:
     if not 0 <= range_byte <= 0x7F:
         raise ValueError(f"range byte {range_byte} is not a data byte (00-7F)")
-    return HEADER + bytes([_channel_byte(channel), spec.tag, range_byte]) + block(payload, spec) + b"\xf7"
+    return (HEADER + bytes([_channel_byte(channel), spec.tag, range_byte])
+            + block(payload, spec, stored) + b"\xf7")
 
 
 def voice_message(payload: bytes, channel: int = 1, range_byte: int = DEFAULT_RANGE) -> bytes:
@@ -91,10 +95,14 @@ def bulk_content(voices: Sequence[bytes], opmems: Sequence[bytes]) -> str:
     return "voices+opmems" if voices and opmems else ("voices" if voices else "opmems")
 
 
-def bulk_data(voices: Sequence[bytes], opmems: Sequence[bytes] = (), channel: int = 1) -> bytes:
-    """``F0 44 03 00 7n 74`` + 64 voice blocks [+ 64 op-mem blocks] + ``F7``."""
+def bulk_data(voices: Sequence[bytes], opmems: Sequence[bytes] = (), channel: int = 1,
+              stored: dict[int, int] | None = None) -> bytes:
+    """``F0 44 03 00 7n 74`` + 64 voice blocks [+ 64 op-mem blocks] + ``F7``. ``stored``:
+    checksums kept as found, by part index (voices first, then op-mems)."""
     bulk_content(voices, opmems)
-    body = b"".join(block(v, VOICE) for v in voices) + b"".join(block(o, OPMEM) for o in opmems)
+    stored = stored or {}
+    body = b"".join(block(v, VOICE, stored.get(i)) for i, v in enumerate(voices)) + b"".join(
+        block(o, OPMEM, stored.get(len(voices) + i)) for i, o in enumerate(opmems))
     return HEADER + bytes([_channel_byte(channel), Tag.BULK_DATA]) + body + b"\xf7"
 
 

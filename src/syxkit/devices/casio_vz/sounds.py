@@ -2,9 +2,10 @@
 
 The name is not inside ``params``: it travels next to them (the CLI's top-level ``name``, a
 bulk part's ``name``), so there is one place to edit it. Bits no field describes are kept in
-``params["extra_bits"]`` and a name that would not come back byte for byte (lower case,
-padding other than spaces) in ``params["name_raw"]``, so that an untouched decode then encode
-gives the same bytes.
+``params["raw"]["extra_bits"]`` and a name that would not come back byte for byte (lower case,
+padding other than spaces) in ``params["raw"]["name"]``, so that an untouched decode then encode
+gives the same bytes. Values are panel values (inverted fields folded, steps from 1, keys as
+note names): see the field table.
 """
 
 from __future__ import annotations
@@ -12,8 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from syxkit.core.codecs import decode_name, encode_name
-from syxkit.devices.casio_vz.fields import Field, coverage, decode_fields, encode_fields, extra_bits
+from syxkit.devices.base import DeviceError
+from syxkit.devices.casio_vz.fields import (
+    Field,
+    coverage,
+    decode_fields,
+    encode_fields,
+    extra_bits,
+    note_name,
+)
 from syxkit.devices.casio_vz.table import CHARSET, NAME_LEN, OPMEM, VOICE, ObjectSpec
+from syxkit.devices.params import (
+    MISSING,
+    Node,
+    ParamError,
+    Said,
+    join,
+    schema_from_paths,
+    validate,
+)
 
 # Per kind: the fields other than the name, and which bits of each byte the table describes.
 _PLAIN: dict[str, tuple[Field, ...]] = {
@@ -42,11 +60,27 @@ def with_name(payload: bytes, name: str, spec: ObjectSpec) -> bytes:
     return bytes(out)
 
 
+RAW = "raw"  # what no panel value shows: {"extra_bits": {...}, "name": "hex", "checksum": n, ...}
+# Keys beside the panel values that encode reads itself (not table fields).
+FREE_KEYS = {RAW, "range", "notes"}
+_SCHEMAS: dict[str, Node] = {}
+
+
+def schema(spec: ObjectSpec) -> Node:
+    """The field table as a schema for :func:`syxkit.devices.params.validate`."""
+    if spec.kind not in _SCHEMAS:
+        node = schema_from_paths((f.path, f.leaf) for f in _plain_fields(spec))
+        node.free = set(FREE_KEYS)
+        _SCHEMAS[spec.kind] = node
+    return _SCHEMAS[spec.kind]
+
+
 def decode_object(payload: bytes, spec: ObjectSpec) -> dict[str, Any]:
     params = decode_fields(payload, _plain_fields(spec))
+    raw_part: dict[str, Any] = {}
     extra = extra_bits(payload, _COVERAGE[spec.kind])
     if extra:
-        params["extra_bits"] = extra
+        raw_part["extra_bits"] = extra
     raw = name_bytes(payload, spec)
     text = decode_name(raw, CHARSET)
     try:
@@ -54,28 +88,52 @@ def decode_object(payload: bytes, spec: ObjectSpec) -> dict[str, Any]:
     except ValueError:
         exact = False
     if not exact:
-        params["name_raw"] = raw.hex(" ").upper()
+        raw_part["name"] = raw.hex(" ").upper()
+    if raw_part:
+        params[RAW] = raw_part
     return params
 
 
-def encode_object(params: dict[str, Any], name: str | None, spec: ObjectSpec) -> bytes:
+def raw_part(params: Any, path: str = "params") -> dict[str, Any]:
+    value = params.get(RAW, {}) if isinstance(params, dict) else {}
+    if not isinstance(value, dict):
+        raise ParamError(join(path, RAW), "an object (extra_bits, name, checksum, trailing)",
+                         value)
+    return value
+
+
+def encode_object(params: dict[str, Any], name: str | None, spec: ObjectSpec,
+                  base: dict[str, Any] | None = None, path: str = "params") -> bytes:
+    """The payload from panel values. ``base``: the decoded params of a base dump; values
+    missing from ``params`` are taken from it (without one, every value must be given).
+    Raises :class:`ParamError` naming the JSON path."""
     if not isinstance(params, dict):
-        raise ValueError(f"params of a {spec.kind} must be an object, got {type(params).__name__}")
-    payload = encode_fields(params, _plain_fields(spec), spec.size, params.get("extra_bits"))
+        raise ParamError(path, f"the parameters of a {spec.kind} (an object)", params)
+    full = validate(params, schema(spec), MISSING if base is None else base, path)
+    kept = raw_part(params, path) if RAW in params else raw_part(base or {}, path)
+    try:
+        payload = encode_fields(full, _plain_fields(spec), spec.size, kept.get("extra_bits"))
+    except ValueError as exc:
+        raise DeviceError(f"{path}: {exc}") from None
     name = name or ""
-    raw = params.get("name_raw")
+    raw = kept.get("name")
     f = spec.name_field
     if raw is not None:
         try:
-            kept = bytes.fromhex(raw)
+            stored = bytes.fromhex(raw)
         except (TypeError, ValueError):
-            raise ValueError(f"params.name_raw {raw!r} is not hex bytes") from None
-        if len(kept) != NAME_LEN:
-            raise ValueError(f"params.name_raw has {len(kept)} bytes; expected {NAME_LEN}")
-        if decode_name(kept, CHARSET) == name.rstrip(" "):
-            payload[f.offset : f.offset + NAME_LEN] = kept
+            raise ParamError(join(join(path, RAW), "name"), "hex bytes", raw) from None
+        if len(stored) != NAME_LEN:
+            raise ParamError(join(join(path, RAW), "name"), f"{NAME_LEN} bytes as hex",
+                             Said(f"{len(stored)} bytes"))
+        if decode_name(stored, CHARSET) == name.rstrip(" "):
+            payload[f.offset : f.offset + NAME_LEN] = stored
             return bytes(payload)
-    payload[f.offset : f.offset + NAME_LEN] = make_name(name)
+    try:
+        payload[f.offset : f.offset + NAME_LEN] = make_name(name)
+    except ValueError as exc:
+        raise ParamError("name", f"a VZ name: up to {NAME_LEN} characters of the VZ set",
+                         Said(f"{name!r} ({exc})")) from None
     return bytes(payload)
 
 
@@ -98,25 +156,25 @@ def example_voice(name: str = "SYXKIT DEMO") -> bytes:
     """A simple playable voice built from the table: line A mixes two sines an octave apart,
     the other modules are off; the envelope rises fast, sustains, then releases."""
     p = default_params(VOICE)
-    p["total_level_inv"] = 0
+    p["total_level"] = 99
     p["vibrato"].update(depth=10, rate=40, delay=30)
     for k, mod in enumerate(p["modules"].values()):
         mod["on"] = k < 2
-        mod["envelope_end"] = 2
+        mod["envelope_end"] = 3
         mod["amp_sensitivity"] = 0
-        mod["velocity"].update(curve=0, sensitivity=8)
+        mod["velocity"].update(curve=1, sensitivity=8)
         for kf in mod["key_follow"]:
-            kf.update(key=0x78, level_inv=0)
+            kf.update(key="C9", level=99)
         env = mod["envelope"]
         env[0].update(rate=95, level=99, sustain=False)
         env[1].update(rate=60, level=80, sustain=True)
         env[2].update(rate=45, level=0, sustain=False)
-    p["modules"]["M2"]["detune"].update(sign="+", notes=12)
+    p["modules"]["M2"]["detune"].update(sign="+", octave=1, note=0)
     for s, step in enumerate(p["pitch"]["envelope"]):
-        step.update(rate=99, level=0x40 if s < 2 else 0, sustain=s == 1)
-    p["pitch"]["envelope_end"] = 1
+        step.update(rate=99, level=0 if s < 2 else -64, sustain=s == 1)
+    p["pitch"]["envelope_end"] = 2
     for s, kf in enumerate(p["key_follow_rate"]):
-        kf.update(key=24 + 16 * s, rate=0)
+        kf.update(key=note_name(24 + 16 * s), rate=0)
     return encode_object(p, name, VOICE)
 
 

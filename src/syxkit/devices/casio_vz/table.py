@@ -15,12 +15,22 @@ from syxkit.devices.casio_vz.fields import (
     Field,
     flag,
     inverted_flag,
+    key,
+    linear,
     named,
+    octave_note,
     raw_bytes,
     sign,
     text,
     uint,
 )
+
+# Panel values (spec, "Panel values"): folds that are exact both ways, so every stored value
+# has one panel value and decode -> encode gives the same bytes.
+STEP = linear(1)  # end steps S1-S8 and velocity curves 1-8 are stored 0-7
+INV99 = linear(99, -1)  # stored inverted: 0 = 99 (module depth, key-follow level, total level)
+INV63 = linear(63, -1)  # stored inverted on 6 bits: 0 = 63 (pitch envelope depth, pitch key follow)
+CENTRED = linear(-64)  # pitch envelope level: ±63 around a stored 64
 
 DEVICE_ID = "casio-vz"
 
@@ -153,7 +163,10 @@ def _voice_fields() -> list[Field]:
             Field(("modules", mod, "detune", "fixed_pitch"), a, 1, 1, flag, "pitch fix"),
             Field(("modules", mod, "detune", "range"), a, 0, 1, uint, "pitch-fix range switch"),
             Field(("modules", mod, "detune", "sign"), b, 7, 1, sign, "'+' or '-'"),
-            Field(("modules", mod, "detune", "notes"), b, 0, 7, uint, "octave x 12 + note"),
+            Field(("modules", mod, "detune", "octave"), b, 0, 7, octave_note("octave"),
+                  "octaves (stored octave x 12 + note)"),
+            Field(("modules", mod, "detune", "note"), b, 0, 7, octave_note("note"),
+                  "notes 0-11 (stored octave x 12 + note)"),
         ]
     # Bytes 21-164: 8 steps x [DCA rate M1-M8][DCO rate][DCA level M1-M8][DCO level].
     # Bit 7 of a rate byte: the step follows key velocity (rate); of a level byte: sustain.
@@ -161,38 +174,45 @@ def _voice_fields() -> list[Field]:
         base = 21 + 18 * s
         for m, mod in enumerate(MODULES):
             f += _env_step(("modules", mod, "envelope", s), base + m, base + 9 + m)
-        f += _env_step(("pitch", "envelope", s), base + 8, base + 17)
+        f += _env_step(("pitch", "envelope", s), base + 8, base + 17, CENTRED,
+                       "pitch level -64..63 around the stored 64 (panel ±63)")
     for m, mod in enumerate(MODULES):
         f += [
-            Field(("modules", mod, "envelope_end"), 165 + m, 4, 3, uint, "last step 0-7"),
+            Field(("modules", mod, "envelope_end"), 165 + m, 4, 3, STEP, "last step S1-S8"),
             Field(("modules", mod, "amp_sensitivity"), 165 + m, 0, 3, uint, "amplitude sensitivity 0-7"),
         ]
-    f.append(Field(("pitch", "envelope_end"), 173, 4, 3, uint, "last step 0-7"))
-    f.append(Field(("total_level_inv",), 174, 0, 7, uint, "total level stored inverted: 0 = 99 (loudest)"))
+    f.append(Field(("pitch", "envelope_end"), 173, 4, 3, STEP, "last step S1-S8"))
+    f.append(Field(("total_level",), 174, 0, 7, INV99,
+                   "total level 0-99, stored inverted (stored 0 = 99, loudest); below 0 only "
+                   "as stored"))
     for m, mod in enumerate(MODULES):
         f += [
             Field(("modules", mod, "on"), 175 + m, 7, 1, inverted_flag, "module on (bit 7 clear)"),
-            Field(("modules", mod, "depth_inv"), 175 + m, 0, 7, uint, "DCA envelope depth, stored inverted: 0 = 99"),
+            Field(("modules", mod, "depth"), 175 + m, 0, 7, INV99,
+                  "DCA envelope depth 0-99, stored inverted (stored 0 = 99)"),
         ]
     f += [
         Field(("pitch", "range_wide"), 183, 7, 1, flag, "DCO envelope range"),
-        Field(("pitch", "depth"), 183, 0, 6, uint, "DCO envelope depth"),
+        Field(("pitch", "depth"), 183, 0, 6, INV63,
+              "DCO envelope depth 0-63, stored inverted (stored 0 = 63)"),
     ]
     for m, mod in enumerate(MODULES):
         for s in range(KEY_FOLLOW_STEPS):
             at = 184 + 12 * m + 2 * s
             f += [
-                Field(("modules", mod, "key_follow", s, "key"), at, 0, 7, uint, "key number"),
-                Field(("modules", mod, "key_follow", s, "level_inv"), at + 1, 0, 7, uint, "level, stored inverted: 0 = 99"),
+                Field(("modules", mod, "key_follow", s, "key"), at, 0, 7, key, "key"),
+                Field(("modules", mod, "key_follow", s, "level"), at + 1, 0, 7, INV99,
+                      "level 0-99, stored inverted (stored 0 = 99)"),
             ]
     for s in range(KEY_FOLLOW_STEPS):
         f += [
-            Field(("pitch", "key_follow", s, "key"), 280 + 2 * s, 0, 7, uint, "key number"),
-            Field(("pitch", "key_follow", s, "level"), 281 + 2 * s, 0, 6, uint, "pitch key follow level"),
+            Field(("pitch", "key_follow", s, "key"), 280 + 2 * s, 0, 7, key, "key"),
+            Field(("pitch", "key_follow", s, "level"), 281 + 2 * s, 0, 6, INV63,
+                  "pitch key follow level 0-63, stored inverted (stored 0 = 63)"),
         ]
     for s in range(KEY_FOLLOW_STEPS):
         f += [
-            Field(("key_follow_rate", s, "key"), 292 + 2 * s, 0, 7, uint, "key number"),
+            Field(("key_follow_rate", s, "key"), 292 + 2 * s, 0, 7, key, "key"),
             Field(("key_follow_rate", s, "rate"), 293 + 2 * s, 0, 7, uint, "rate"),
         ]
     for m, mod in enumerate(MODULES):
@@ -217,18 +237,21 @@ def _voice_fields() -> list[Field]:
     return f
 
 
-def _env_step(path: tuple, rate_at: int, level_at: int) -> list[Field]:
+def _env_step(path: tuple, rate_at: int, level_at: int, level_kind=uint,
+              level_doc: str = "level (stored 0-127)") -> list[Field]:
+    # Rates and levels stay as stored (0-127): the panel shows them 0-99 through a curve whose
+    # exact table is not settled (spec, "Panel values"), and a guessed curve would lose bytes.
     return [
-        Field((*path, "rate"), rate_at, 0, 7, uint, "rate"),
+        Field((*path, "rate"), rate_at, 0, 7, uint, "rate (stored 0-127)"),
         Field((*path, "velocity"), rate_at, 7, 1, flag, "rate key velocity acts on this step"),
-        Field((*path, "level"), level_at, 0, 7, uint, "level"),
+        Field((*path, "level"), level_at, 0, 7, level_kind, level_doc),
         Field((*path, "sustain"), level_at, 7, 1, flag, "sustain step"),
     ]
 
 
 def _velocity(path: tuple, at: int) -> list[Field]:
     return [
-        Field((*path, "curve"), at, 5, 3, uint, "curve 0-7"),
+        Field((*path, "curve"), at, 5, 3, STEP, "curve 1-8"),
         Field((*path, "sensitivity"), at, 0, 5, uint, "sensitivity 0-31"),
     ]
 
@@ -250,14 +273,14 @@ def _opmem_fields() -> list[Field]:
         OPMEM_NAME,
         Field(("unused",), 13, 0, 16, raw_bytes(2), "bytes 13-14: not used, kept as found"),
         Field(("crossfade",), 15, 1, 1, flag, "positional crossfade on"),
-        Field(("split", "two"), 16, 0, 7, uint, "2-tone split key"),
-        Field(("split", "lower"), 17, 0, 7, uint, "4-tone split key, lower"),
-        Field(("split", "middle"), 18, 0, 7, uint, "4-tone split key, middle"),
-        Field(("split", "upper"), 19, 0, 7, uint, "4-tone split key, upper"),
+        Field(("split", "two"), 16, 0, 7, key, "2-tone split key"),
+        Field(("split", "lower"), 17, 0, 7, key, "4-tone split key, lower"),
+        Field(("split", "middle"), 18, 0, 7, key, "4-tone split key, middle"),
+        Field(("split", "upper"), 19, 0, 7, key, "4-tone split key, upper"),
     ]
     points = ("two_min", "two_max", "low_min", "low_max", "middle_min", "middle_max",
               "upper_min", "upper_max")
-    f += [Field(("crossfade_points", p), 20 + k, 0, 7, uint, "key number") for k, p in enumerate(points)]
+    f += [Field(("crossfade_points", p), 20 + k, 0, 7, key, "key") for k, p in enumerate(points)]
     for c in range(4):
         b = 28 + 18 * c
         path = ("combis", c)

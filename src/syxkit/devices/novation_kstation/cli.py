@@ -33,10 +33,21 @@ def kstation() -> None:
                sounds).
       convert  --to current|program|pair, --bank, --program, --model
                (A-Station <-> K-Station), --channel.
-    C (control byte) is set deliberately: 0, as the front panel sends a single
-    dump or bank, unless --store-to-bank (C=1: store to bank B). A join over
-    several banks always uses C=1 (the all-banks dump's choice). Vv/Vi stay
-    with the data they came with. The devices store no patch names.
+    NUMBERING: as the panel shows them: banks 1-4 (KS series 1-8), programs
+    00-99 (a KS drum bank 00-49). These are also the wire bytes B and P, so
+    `program:2:42` and `--bank 2 --program 42` are bank 2 program 42; `info`
+    shows the bytes beside them.
+    C (control byte) decides where a program or pair is stored: C=1 in bank B,
+    C=0 in whatever bank is selected on the panel (B ignored). It is never
+    changed silently: naming a bank (--bank) or --store-to-bank writes C=1;
+    otherwise each program keeps the C it came with (a current sound made into
+    a program gets 0). A join over several banks always uses C=1 (the
+    all-banks dump's choice). Every output says what its C means, and `info`
+    shows where each message will be stored. B=0, as editors write for
+    working memory, is read as the selected bank. `send --verify` reads back
+    from where the bytes sent store (C=0: the selected bank, named from the
+    device's answer). Vv/Vi stay with the data they came with. The devices
+    store no patch names.
     """
 
 
@@ -44,14 +55,16 @@ def kstation() -> None:
 @click.argument("what", type=click.Choice(WHAT))
 @click.option("--model", default="K-Station", show_default=True,
               help="K-Station, A-Station or KS series (sets the device type byte).")
-@click.option("--bank", type=INT, help="Bank to ask (C=1); without it the selected bank answers.")
-@click.option("--program", type=INT, help="Program number (even for 'pair').")
+@click.option("--bank", type=INT, help="Bank to ask, 1-4 as on the panel (C=1); without it the "
+                                       "selected bank answers (C=0).")
+@click.option("--program", type=INT, help="Program 0-99 as on the panel (even for 'pair').")
 @click.option("--channel", type=click.IntRange(1, 16), help="Receive channel (default: 7F, all).")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File to write.")
 def request(what, model, bank, program, channel, output) -> None:
     """Write the request for WHAT: current sound, one program, one pair, the global block, a
     whole bank (50 pair requests, --bank needed) or a full backup (every program bank's pair
-    requests, then the global request)."""
+    requests, then the global request). Banks and programs count as the panel shows them
+    (bank 1-4, program 00-99), which is also what goes on the wire."""
     sych = 0x7F if channel is None else channel - 1
     try:
         if what in ("program", "pair") and program is None:
@@ -72,6 +85,6 @@ def request(what, model, bank, program, channel, output) -> None:
             data = messages.backup_requests(model, [bank] if bank is not None else None,
                                             sysex_channel=sych)
     except DeviceError as exc:
-        fail(str(exc))
+        fail(str(exc), 2)  # every refusal here is about the options given
     atomic_write(output, b"".join(data))
     err_console.print(f"wrote {len(data)} request(s), {sum(map(len, data))} bytes to {output}")

@@ -33,11 +33,33 @@ from syxkit.devices.novation_kstation.table import (
 PROGRAM_FORMS = ("current-sound", "program", "program-pair")
 
 
+def _store_notes(data: bytes) -> list[str]:
+    """What the control byte of a written program or pair means (never changed silently)."""
+    h = parse(data).header
+    if not h.kind.addressed:
+        return []
+    if h.bank == 0:
+        return ["C = 0, B = 0: the device stores this in the bank selected on its panel "
+                "(B = 0 names no bank); give --bank N to store in a bank of your choice"]
+    return [banks.control_note(h.control, h.bank)]
+
+
 class KStation(Device):
     id = DEVICE_ID
     title = "Novation K-Station / A-Station / KS series"
     prefixes = tuple(PREFIX + bytes([m.device_type]) for m in MODELS)
     models = tuple(m.name for m in MODELS)
+    # Counted as the panel shows them, which is also the wire: banks 1-4, programs 00-99.
+    request_names = (
+        ("current", "the current sound (edit buffer)"),
+        ("program:B:P", "program P of bank B: bank 1-4 (KS series 1-8), program 0-99"),
+        ("program:P", "program P 0-99 of the bank selected on the device"),
+        ("pair:B:P", "programs P and P+1 of bank B (P even, 0-98)"),
+        ("pair:P", "programs P and P+1 of the selected bank (P even, 0-98)"),
+        ("bank:B", "all 100 programs of bank B as 50 pairs (bank 1-4)"),
+        ("global", "the global settings block"),
+    )
+    kinds = ("program", "current-sound", "global")
 
     def identify(self, message: Message) -> Dump | None:
         return identify_message(message)
@@ -58,14 +80,18 @@ class KStation(Device):
                                   "sysex_channel": h.sysex_channel}
         if not h.kind.addressed:  # B and P sent as 0; kept here so odd values round-trip
             header.update(bank=h.bank, program=h.program)
+        if not (dump.message.terminated and dump.message.data[-1:] == b"\xf7"):
+            # A message cut before its F7 is encoded without one, so decode -> encode gives the
+            # same bytes; adding the F7 is a repair, which `syxkit fix` does on request.
+            header["f7"] = False
         out: dict[str, Any] = {"header": header}
         if h.kind.programs == 1:
             out.update(decode_block(parsed.data, h.model))
         elif h.kind.programs == 2:
             out["programs"] = [decode_block(parsed.data[:BLOCK], h.model),
                                decode_block(parsed.data[BLOCK:], h.model)]
-        elif h.kind.data_size:
-            out["global_block"] = parsed.data.hex(" ").upper()
+        elif h.kind.data_size:  # the global block's layout is not documented: all raw
+            out["raw"] = {"global_block": parsed.data.hex(" ").upper()}
         return out
 
     def encode(self, obj: dict[str, Any]) -> bytes:
@@ -107,14 +133,19 @@ class KStation(Device):
                                     "of the pair")
             data = encode_block(blocks[0]) + encode_block(blocks[1])
         elif kind.data_size:
+            raw = params.get("raw") if isinstance(params.get("raw"), dict) else params
             try:
-                data = bytes.fromhex(str(params.get("global_block", "")))
+                data = bytes.fromhex(str(raw.get("global_block", "")))
             except ValueError:
                 raise KStationError(f"{DEVICE_ID}: global_block: expected {GLOBAL_BLOCK} bytes "
                                     "as hex") from None
         else:
             data = b""
-        return build(h, data)
+        message = build(h, data)
+        f7 = hp.get("f7", True)
+        if not isinstance(f7, bool):
+            raise KStationError(f"{DEVICE_ID}: header.f7 = {f7!r}: expected true or false")
+        return message if f7 else message[:-1]
 
     # --- library hooks -------------------------------------------------------------------------
 
@@ -136,7 +167,15 @@ class KStation(Device):
         return program_dump("K-Station", 1, 0, init_block(), control=0)
 
     def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
-        return None  # no checksums or byte counts to repair
+        """No checksum or byte count to repair; a message whose data all arrived but whose F7
+        is missing gets its F7 (encode keeps it missing, so that decode -> encode is exact)."""
+        msg = dump.message
+        if msg is None or (msg.terminated and msg.data[-1:] == b"\xf7"):
+            return None
+        parsed = parse(msg.data, False)
+        if parsed is None or not parsed.complete:
+            return None
+        return msg.data + b"\xf7", ["added the missing F7 at the end of the message"]
 
     # --- operations ----------------------------------------------------------------------------
 
@@ -164,17 +203,20 @@ class KStation(Device):
                 items[i] = (items[i][0], p)
         outputs: list[Output] = []
         pair_progs = [p for f, p in items if f == "program-pair"]
+        seq = 0
         for f, p in items:
             if f == "program-pair":
                 continue
             m = override or p.model
-            outputs.append(Output(banks.file_name(p, f), banks.write_single(p, f, m, control, channel)))
+            seq += f == "current-sound"
+            data = banks.write_single(p, f, m, control, channel)
+            outputs.append(Output(banks.file_name(p, f, seq), data, _store_notes(data)))
         for even, odd in banks.pairs_in_order(banks.by_slot(pair_progs)):
             m = override or even.model
-            outputs.append(Output(banks.file_name(even, "program-pair"),
-                                  banks.write_pair(even, odd, m, control, channel)))
-        outputs += [Output(f"{o.header.kind.name}.syx", banks.write_other(o, override, channel))
-                    for o in others]
+            data = banks.write_pair(even, odd, m, control, channel)
+            outputs.append(Output(banks.file_name(even, "program-pair"), data, _store_notes(data)))
+        outputs += [Output(f"{banks.stem(o)}-{o.header.kind.name}.syx",
+                           banks.write_other(o, override, channel)) for o in others]
         return banks.unique_names(outputs)
 
     def split(self, dumps: list[Dump], options: Options) -> list[Output]:
@@ -199,10 +241,15 @@ class KStation(Device):
             placed = banks.address([items[i][1] for i in stored], options, model)
             for i, p in zip(stored, placed, strict=True):
                 items[i] = ("program", p)
-        outputs = [Output(banks.file_name(p, f),
-                          banks.write_single(p, f, override or p.model, control, channel))
-                   for f, p in items]
-        outputs += [Output("global.syx", banks.write_other(o, override, channel)) for o in others]
+        outputs = []
+        seq = 0
+        for f, p in items:
+            seq += f == "current-sound"
+            data = banks.write_single(p, f, override or p.model, control, channel)
+            outputs.append(Output(banks.file_name(p, f, seq), data, _store_notes(data)))
+        # "-global" sorts after "-b…": split -> join of the folder keeps the global last.
+        outputs += [Output(f"{banks.stem(o)}-global.syx", banks.write_other(o, override, channel))
+                    for o in others]
         if not outputs:
             raise DeviceError(f"{DEVICE_ID}: nothing to split")
         return banks.unique_names(outputs)
@@ -226,17 +273,27 @@ class KStation(Device):
         override = banks.model_override(options, progs)
         model = banks.common_model(progs, override)
         slots = banks.by_slot(banks.address(progs, options, model))
+        if any(b == 0 for b, _ in slots):
+            where = next(p.where for (b, _), p in slots.items() if b == 0)
+            raise DeviceError(f"{where}: a program with B = 0 (no bank: the selected one) cannot "
+                              "go into a bank file; give --bank N (and --program) to place it")
         self._fill(slots, model, fill_from, pad_with)
         bank_numbers = sorted({b for b, _ in slots})
-        # Several banks in one file only make sense with C = 1 (the all-banks dump's choice).
+        # Several banks in one file only make sense with C = 1 (the all-banks dump's choice);
+        # a named bank or --store-to-bank asks for 1; else the programs keep the C they had.
         control = 1 if len(bank_numbers) > 1 else store
+        if control is None:
+            control = banks.own_control(progs, None)
         data = b"".join(banks.write_pair(even, odd, model, control, channel)
                         for even, odd in banks.pairs_in_order(slots))
         data += b"".join(banks.write_other(o, override, channel) for o in others)
         slug = model.name.lower().replace(" ", "-")
         which = (f"bank{bank_numbers[0]}" if len(bank_numbers) == 1
                  else f"banks{bank_numbers[0]}-{bank_numbers[-1]}")
-        return [Output(f"{slug}-{which}.syx", data)]
+        why = (" (several banks in one file)" if len(bank_numbers) > 1 else
+               " (--bank or --store-to-bank)" if store else " (as the programs came)")
+        notes = [banks.control_note(control, b) + why for b in bank_numbers]
+        return [Output(f"{slug}-{which}.syx", data, notes)]
 
     def _fill(self, slots: dict[tuple[int, int], Prog], model: Model, fill_from: list[Dump],
               pad_with: list[Dump]) -> None:

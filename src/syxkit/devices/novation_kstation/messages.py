@@ -284,7 +284,14 @@ def _check_fields(out: Parsed, data: bytes) -> None:
         if h.control not in (0, 1):
             out.problems.append((8, f"control byte C = {h.control}; expected 0 (current bank) "
                                     "or 1 (bank B)"))
-        if h.bank not in model.banks:
+        if h.bank == 0 and not kind.request_for:
+            # Editors write B = 0 when they send a program to working memory (the
+            # A-Station's, notably); it names no bank: read as the selected bank, kept as is.
+            out.notes.append("bank B = 0 names no bank (as editors write for working memory): "
+                             "read as the current bank" + (
+                                 "" if h.control == 0 else
+                                 "; with C = 1 where the device stores it is not documented"))
+        elif h.bank not in model.banks:
             text = (f"bank B = {h.bank} is outside {min(model.banks)}-{max(model.banks)}")
             if h.control == 1:
                 out.problems.append((11, text))

@@ -80,8 +80,10 @@ def decode_block(block: bytes, model: Model) -> dict[str, Any]:
     out: dict[str, Any] = {"layout": model.layout_note}
     for f in layout.fields:
         out.setdefault(f.section, {})[f.name] = field_value(f, (block[f.offset] & f.mask) >> f.shift)
-    out["unknown_bytes"] = {str(i): block[i] for i in layout.unknown_bytes}
-    out["spare_bits"] = {str(i): block[i] & m for i, m in layout.spare_bits.items()}
+    # Bytes and bits no parameter describes go under ``raw`` (the house convention: the
+    # terminal view of decode hides them, JSON keeps them for a byte-exact encode).
+    out["raw"] = {"unknown_bytes": {str(i): block[i] for i in layout.unknown_bytes},
+                  "spare_bits": {str(i): block[i] & m for i, m in layout.spare_bits.items()}}
     return out
 
 
@@ -105,7 +107,12 @@ def encode_block(params: dict[str, Any]) -> bytes:
     """One program block from ``decode_block`` output (edited or not)."""
     if not isinstance(params, dict):
         raise BlockError("program parameters: expected an object")
-    if "raw" in params:
+    raw = params.get("raw")
+    if isinstance(raw, dict):
+        # The described layout: raw holds the bytes and bits no parameter covers. (Older JSON
+        # had unknown_bytes/spare_bits at the top level; both spellings are read.)
+        params = {**{k: v for k, v in params.items() if k != "raw"}, **raw}
+    elif "raw" in params:
         try:
             block = bytes.fromhex(str(params["raw"]))
         except ValueError:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from syxkit.core.framing import frame
 from syxkit.core.message import Message
-from syxkit.devices.base import DeviceError, Dump, Options, Output
+from syxkit.devices.base import DeviceError, Dump, OptionError, Options, Output
 from syxkit.devices.novation_kstation.identify import identify, slot_label
 from syxkit.devices.novation_kstation.messages import (
     bank_requests,
@@ -457,6 +457,7 @@ class Send(Fetch):
         super().__init__(the_model, asks, [("read-back", len(asks))], timeout=timeout,
                          retries=retries)
         self.gap, self.rate, self.verify_after = gap, rate, verify
+        self.stored: list[str] = []
         self.sent_count = 0
         self.send_bytes = sum(len(o.data) for o in self.outgoing)
         self.sent_bytes = 0
@@ -496,7 +497,9 @@ class Send(Fetch):
             self.finish(self.summary(now))
 
     def _fetched(self) -> None:
-        for (_, expect), got in zip(self.expected, self.groups[0].parts, strict=True):
+        self.stored = []
+        for (_, expect), got, ask in zip(self.expected, self.groups[0].parts, self.asks,
+                                         strict=True):
             block, slot = expect
             data = got[HEADER_LEN:-1]
             if data != block:
@@ -504,17 +507,35 @@ class Send(Fetch):
                 self.fail(f"the {slot} as sent", reason=f"read back differs at data byte {at}: "
                           "the device did not store what was sent")
                 return
+            self.stored.append(_verified_place(ask, got))
         self.finish(self.summary(self.now, verified=True))
 
     def summary(self, now: float, verified: bool = False) -> dict:
         kinds: dict[str, int] = {}
         for o in self.outgoing:
             kinds[o.dump.kind] = kinds.get(o.dump.kind, 0) + 1
-        banks = sorted({o.dump.bank for o in self.outgoing if o.dump.bank is not None})
-        return {"model": self.model.name, "messages": len(self.outgoing), "bytes": self.send_bytes,
-                "kinds": kinds, "banks": banks, "gap_ms": round(self.gap * 1000, 3),
-                "seconds": round(now - self.started, 3), "acknowledged": False,
-                "verified": verified}
+        # Banks really written to: B only where C = 1 (C = 0 goes to the selected bank).
+        banks = sorted({o.dump.bank for o in self.outgoing if o.dump.bank is not None
+                        and o.dump.details.get("control") == 1})
+        out = {"model": self.model.name, "messages": len(self.outgoing), "bytes": self.send_bytes,
+               "kinds": kinds, "banks": banks, "gap_ms": round(self.gap * 1000, 3),
+               "seconds": round(now - self.started, 3), "acknowledged": False,
+               "verified": verified,
+               # where each message goes, read from its own bytes (M, C, B, P)
+               "stored": [o.dump.store for o in self.outgoing if o.dump.store]}
+        if verified:
+            out["read_back"] = list(self.stored)
+        return out
+
+
+def _verified_place(ask: Ask, answer: bytes) -> str:
+    """Where a read-back came from: the place the sent bytes chose (C = 1: bank B), or, for
+    C = 0, the selected bank as the device's answer names it in B."""
+    got = identify(Message(answer))
+    where = got.slot if got is not None and got.slot else ask.label
+    if ask.reply.addressed and ask.bank is None:
+        return f"{where} (C = 0: the bank selected on the device, bank {answer[POS_BANK]} by its answer)"
+    return where
 
 
 def _read_back_plan(outgoing: list[Outgoing]) -> list[tuple[bytes, tuple[bytes, str]]]:
@@ -525,7 +546,10 @@ def _read_back_plan(outgoing: list[Outgoing]) -> list[tuple[bytes, tuple[bytes, 
         d = o.dump
         h = parse(o.data).header
         block = o.data[HEADER_LEN:-1]
-        bank = d.bank if h.control == 1 else None  # C = 0 went to the selected bank
+        # Read back from where the bytes sent store, never from a command's intent: C = 1 in
+        # bank B; C = 0 in the selected bank, which a C = 0 request reads (its answer's B
+        # names that bank, reported in the summary).
+        bank = d.bank if h.control == 1 else None
         if d.kind == "current-sound":
             req = request_current(h.model)
         elif d.kind == "global":
@@ -549,14 +573,14 @@ def _number(text: str, what: str) -> int:
     try:
         return int(text, 0)
     except ValueError:
-        raise DeviceError(f"{DEVICE_ID}: {what} {text!r} is not a number") from None
+        raise OptionError(f"{DEVICE_ID}: {what} {text!r} is not a number") from None
 
 
 def _settings(options: Options) -> dict:
     timeout = options.get("timeout")
     form = options.get("form")
     if form not in (None, "faithful", "embedded", "paced", "fixed_pause", "fixed-pause"):
-        raise DeviceError(f"{DEVICE_ID}: form {form!r}: expected faithful, embedded, paced (all "
+        raise OptionError(f"{DEVICE_ID}: form {form!r}: expected faithful, embedded, paced (all "
                           "the same here: no handshake) or fixed_pause")
     return {"timeout": DEFAULT_TIMEOUT if timeout is None else float(timeout),
             "verify": bool(options.get("verify")),
@@ -584,14 +608,20 @@ def plan_request(what: str, model: Model, sysex_channel: int = SYSEX_CHANNEL_ALL
     if word in ("program", "pair") and len(nums) in (1, 2):
         bank, program = (None, nums[0]) if len(nums) == 1 else nums
         build = request_program if word == "program" else request_pair
-        req = build(model, program, bank, sysex_channel=sysex_channel)
+        try:
+            req = build(model, program, bank, sysex_channel=sysex_channel)
+        except DeviceError as exc:  # a bank or program the model has not got
+            raise OptionError(f"{DEVICE_ID}: {what!r}: {exc}") from None
         where = f"b{bank}" if bank is not None else "selected-bank"
         span = f"p{program:02d}" + (f"-{program + 1:02d}" if word == "pair" else "")
         return [req], [(f"{slug}-{where}-{span}.syx", 1)]
     if word == "bank" and len(nums) == 1:
-        reqs = bank_requests(model, nums[0], sysex_channel=sysex_channel)
+        try:
+            reqs = bank_requests(model, nums[0], sysex_channel=sysex_channel)
+        except DeviceError as exc:
+            raise OptionError(f"{DEVICE_ID}: {what!r}: {exc}") from None
         return reqs, [(f"{slug}-bank{nums[0]}.syx", len(reqs))]
-    raise DeviceError(f"{DEVICE_ID}: cannot request {what!r}; expected one of {WHAT_FORMS} "
+    raise OptionError(f"{DEVICE_ID}: cannot request {what!r}; expected one of {WHAT_FORMS} "
                       "(B: bank, P: program; without B the selected bank answers)")
 
 

@@ -31,8 +31,9 @@ Without -o the request is printed as hex.""")
 @click.option("--program", type=INT, help="Object number as on the wire (0-based).")
 @click.option("--panel", type=click.IntRange(min=1), help="Object number as the panel shows it (from 1).")
 @click.option("--edit-buffer", is_flag=True, help="Ask for the kit/chain edit buffer (7F 7F).")
-@click.option("--device-number", type=click.IntRange(1, 16), default=1, show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write the request to.")
+@click.option("--device-number", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="The module's MIDI device number (1-16).")
+@click.option("-o", "--output", type=click.Path(), help="File to write the request to.")
 def request(kind, program, panel, edit_buffer, device_number, output) -> None:
     if program is not None and panel is not None:
         raise click.UsageError("give --program (wire, from 0) or --panel (from 1), not both")

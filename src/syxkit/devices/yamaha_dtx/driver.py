@@ -1,8 +1,9 @@
 """The Yamaha DTXtreme IIs driver: the Device operations on top of the table, the wire codec,
 the song joiner and the backup layout.
 
-Numbering: ``program`` (and the CLI's ``--program``) is the object number as on the wire, 0-based;
-the panel shows it + 1 (``--program 11`` = User kit 12). ``slot`` shows the panel's name.
+Numbering: the CLI's ``--program`` and request WHATs count as the panel does, from 1
+(``--program 12`` = User kit 12, wire number 11); ``Dump.program`` is the wire number (0-based)
+and ``slot`` shows the panel's name with the wire bytes beside it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from syxkit.core.message import Problem
-from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
 from syxkit.devices.yamaha_dtx import builders
 from syxkit.devices.yamaha_dtx.backup import BackupObject, group_objects, unique_names
 from syxkit.devices.yamaha_dtx.identify import (
@@ -21,6 +22,8 @@ from syxkit.devices.yamaha_dtx.identify import (
 from syxkit.devices.yamaha_dtx.songs import join_songs
 from syxkit.devices.yamaha_dtx.table import (
     DEVICE_ID,
+    KINDS,
+    MAX_14BIT,
     MODEL,
     PREFIX,
     WRITE_BYTE_COUNT_RULE,
@@ -58,6 +61,18 @@ class YamahaDTXtreme2(Device):
     title = "Yamaha DTXtreme IIs drum trigger module"
     prefixes = (PREFIX,)
     models = (MODEL,)
+    # Counted as the module's display counts (from 1); kit, chain and song counts are syxkit's
+    # assumption (the Data List gives only the 16 stacks): --set user_kits=N etc. change them.
+    request_names = (
+        ("system", "the system settings"),
+        ("kit:N", "User kit N, 1-50 as on the panel (kit:wire:N: wire number 0-49)"),
+        ("kit:edit", "the kit edit buffer (7F 7F)"),
+        ("chain:N", "User chain N, 1-32"),
+        ("chain:edit", "the chain edit buffer (7F 7F)"),
+        ("song:N", "User song N, 1-32 (all its packets)"),
+        ("stack:N", "User stack N, 1-16"),
+    )
+    kinds = KINDS
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -154,10 +169,14 @@ class YamahaDTXtreme2(Device):
         edit_buffer = bool(options.get("edit_buffer"))
         device_number = options.get("device_number")
         if program is None and not edit_buffer and device_number is None:
-            raise DeviceError(f"{self.id}: nothing to change; give --program N (0-based as on the "
-                              "wire: User kit 12 = --program 11), --edit-buffer or --device-number")
+            raise OptionError(f"{self.id}: nothing to change; give --program N (as the panel "
+                              "counts: User kit 12 = --program 12), --edit-buffer or "
+                              "--device-number")
         if program is not None and edit_buffer:
-            raise DeviceError(f"{self.id}: give --program or --edit-buffer, not both")
+            raise OptionError(f"{self.id}: give --program or --edit-buffer, not both")
+        if device_number is not None and (not isinstance(device_number, int)
+                                          or not 1 <= device_number <= 16):
+            raise OptionError(f"{self.id}: --device-number {device_number}: expected 1-16")
         objects = self._intact_objects(dumps, "convert")
         retarget = program is not None or edit_buffer
         if retarget:
@@ -171,11 +190,20 @@ class YamahaDTXtreme2(Device):
         for obj, name in zip(objects, names, strict=True):
             number = None
             if retarget:
+                from syxkit.devices.yamaha_dtx.protocol import panel_to_wire
+
+                wire = None
+                if program is not None:
+                    if not obj.otype.numbered:
+                        raise OptionError(f"{self.id}: --program: {obj.otype.kind} data has no "
+                                          "number")
+                    wire = panel_to_wire(obj.otype.kind, program, f"--program {program}",
+                                         self._layout(options))
                 try:
-                    number = builders.target_number(obj.otype, program, edit_buffer=edit_buffer,
+                    number = builders.target_number(obj.otype, wire, edit_buffer=edit_buffer,
                                                     for_request=obj.is_request)
                 except ValueError as exc:
-                    raise DeviceError(f"{self.id}: {exc}") from None
+                    raise OptionError(f"{self.id}: {exc}") from None
             data = b"".join(self._readdress(d, number, device_number) for d in obj.messages())
             outputs.append(Output(name, data))
         return outputs
@@ -253,6 +281,8 @@ class YamahaDTXtreme2(Device):
             count = byte_count(len(bulk.data))
             changes.append(f"byte count {bulk.byte_count} -> {count} (the "
                            f"{BYTE_COUNT_TEXT[WRITE_BYTE_COUNT_RULE]})")
+        if count > MAX_14BIT:
+            return None  # too many data bytes for one message: no byte count can be right
         rule = bulk.rules().checksum
         head = msg[:4] + split14(count) + msg[6:-2]
         csum = checksum(head, rule)
@@ -269,14 +299,14 @@ class YamahaDTXtreme2(Device):
 
     def request_protocol(self, what: str, options: Options) -> Any:
         """Fetch one object. WHAT: ``system``, ``kit:N``, ``kit:edit``, ``chain:N``,
-        ``chain:edit``, ``song:N``, ``stack:N`` with N the wire number (from 0, as --program),
-        or ``kit:panel:N`` with the panel's number (from 1). Options: ``device_number`` (or
+        ``chain:edit``, ``song:N``, ``stack:N`` with N as the panel shows it (from 1, as
+        --program), or ``kit:wire:N`` with the wire number (from 0). Options: ``device_number`` (or
         ``channel``; default 1), ``timeout`` (seconds of silence allowed, default 2),
         ``retries`` (a damaged answer is asked for again this many times, default 1)."""
         from syxkit.devices.yamaha_dtx import protocol as p
 
         device_number, timeout = self._live_options(options)
-        item = p.parse_what(what, device_number)
+        item = p.parse_what(what, device_number, self._layout(options))
         return p.DtxFetch([item], device_number=device_number, timeout=timeout,
                           retries=self._retries(options))
 
@@ -308,7 +338,8 @@ class YamahaDTXtreme2(Device):
         song or stack; ``device_number``/``channel`` readdresses every message (default: as in
         the file). Damaged messages, incomplete songs and requests are refused before sending.
         ``verify``: afterwards ask for every object back and compare (the module acknowledges
-        nothing, so this is the only proof it stored the data)."""
+        nothing, so this is the only proof it stored the data); the object numbers and device
+        number read back are those of the bytes sent, after any retargeting."""
         from syxkit.core.framing import frame
         from syxkit.devices.yamaha_dtx import protocol as p
 

@@ -19,6 +19,7 @@ from syxkit.devices.yamaha_dtx.table import (
     DEVICE_ID,
     EDIT_BUFFER,
     LAST_PACKET,
+    MAX_14BIT,
     MODEL,
     PREFIX,
     REQUEST_LENGTH,
@@ -69,6 +70,25 @@ def file_offset(message: Message, pos: int) -> int:
             return message.offset + i
         kept += 1
     return message.offset + len(raw) + (pos - kept)
+
+
+def dump_slot(otype: ObjectType, number: int) -> str:
+    """The panel's name with the wire number beside it: "User kit 12 (wire 00 0B)"."""
+    label = slot_label(otype, number)
+    return label if not otype.numbered else f"{label} (wire {hex14(number)})"
+
+
+def store_text(otype: ObjectType, number: int, device: int) -> str:
+    """Where the module stores a bulk dump sent to it, from the bytes that decide it: the type,
+    the object number (bytes 16-17) and the device number (byte 3 = 0n)."""
+    if not otype.numbered:
+        where = f"{otype.title.lower()} ({otype.code.decode()})"
+    elif number == EDIT_BUFFER:
+        where = f"{otype.edit_buffer or 'undefined 7F 7F'} (number 7F 7F)"
+    else:
+        where = f"{slot_label(otype, number)} (number {hex14(number)})"
+    return (f"{where}, on a module set to device number {device + 1} (byte 3 = "
+            f"{device:02X}; others ignore it)")
 
 
 def _type_text(code: bytes) -> str:
@@ -125,7 +145,8 @@ def _bulk(message: Message) -> Dump:
     d["byte_count"] = bulk.byte_count
     d["data_bytes"] = len(bulk.data)
     if otype is not None:
-        dump.slot = slot_label(otype, bulk.number)
+        dump.slot = dump_slot(otype, bulk.number)
+        dump.store = store_text(otype, bulk.number, bulk.device)
         _check_address(dump, otype, bulk, at)
     if not message.terminated:
         dump.problems.append(Problem(at(len(data)), "message has no F7, so the checksum byte cannot "
@@ -168,6 +189,14 @@ def _check_byte_count(dump: Dump, bulk: Bulk, at) -> None:
                                        else found[0] if found else None)
     want = byte_count(len(bulk.data))
     if WRITE_BYTE_COUNT_RULE in found:
+        return
+    if want > MAX_14BIT:
+        # Found by fuzzing: such a message cannot be counted in 14 bits (hex14 would raise).
+        dump.problems.append(Problem(at(BULK_BYTE_COUNT), f"byte count is {bulk.byte_count} "
+                                                          f"({hex14(bulk.byte_count)}); the "
+                                                          f"{len(bulk.data)} data bytes are too "
+                                                          f"many for a 14-bit byte count (at most "
+                                                          f"{MAX_14BIT - byte_count(0)})"))
         return
     if found:
         dump.notes.append(f"byte count {bulk.byte_count} counts the {BYTE_COUNT_TEXT[found[0]]}; "
@@ -235,7 +264,7 @@ def _request(message: Message) -> Dump:
     d["number"] = number
     if otype is None:
         return dump
-    dump.slot = slot_label(otype, number)
+    dump.slot = dump_slot(otype, number)
     if not otype.numbered and number != EDIT_BUFFER:
         dump.problems.append(Problem(at(REQUEST_NUMBER), f"object number is {hex14(number)}; "
                                                          f"a {otype.kind} request must use 7F 7F"))

@@ -28,10 +28,10 @@ Every answer is checked with the driver's ``identify`` (header, byte count, chec
 number, device number, song packet order) before it counts; a transfer never reports success
 with data that does not check out.
 
-Numbering in ``WHAT`` (``request_protocol``): ``kit:N`` is the object number as on the wire,
-counted from 0, like the driver's ``--program`` and ``syxkit dtx request --program``;
-``kit:panel:N`` counts from 1 as the panel does, like ``syxkit dtx request --panel``. Output
-files are named by panel number (``kit-012.syx`` = wire 11), as ``syxkit split`` names them.
+Numbering in ``WHAT`` (``request_protocol``): ``kit:N`` counts from 1 as the panel does
+(``kit:12`` = User kit 12, wire number 11), like the driver's ``--program`` and ``syxkit dtx
+request --program`` (issue 14: numbers as the device's display shows them); ``kit:wire:N`` is
+the wire number, from 0. Output files are named by panel number (``kit-012.syx`` = wire 11).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from syxkit.core.message import Message, hexdump
 from syxkit.core.numbers import parse_int
-from syxkit.devices.base import DeviceError, Dump, Output
+from syxkit.devices.base import DeviceError, Dump, OptionError, Output
 from syxkit.devices.yamaha_dtx import builders
 from syxkit.devices.yamaha_dtx.backup import group_objects, unique_names
 from syxkit.devices.yamaha_dtx.identify import identify
@@ -133,41 +133,66 @@ def make_item(kind: str, number: int | None, device_number: int) -> Item:
     return Item(otype, target, request)
 
 
-WHAT_FORMS = ("system, kit:N, kit:edit, chain:N, chain:edit, song:N, stack:N (N as on the wire, "
-              "from 0, decimal or 0x hex), or kind:panel:N (N as the panel shows it, from 1)")
+WHAT_FORMS = ("system, kit:N, kit:edit, chain:N, chain:edit, song:N, stack:N with N as the "
+              "panel shows it (User kit 12 = kit:12; from 1, decimal or 0x hex), or kind:wire:N "
+              "with the wire number (from 0)")
 
 
-def parse_what(what: str, device_number: int = 1) -> Item:
-    """``system``, ``kit:11``, ``kit:panel:12``, ``kit:edit``, ``chain:N``, ``song:N``,
-    ``stack:N``; see the module doc for the numbering."""
+def panel_range(kind: str, layout: Layout | None = None) -> int:
+    """The highest panel number a user may name for ``kind``: the Data List's 16 stacks; for
+    kits, chains and songs the backup layout (an assumption, changed with ``user_kits``,
+    ``chains``, ``songs``)."""
+    return (layout or Layout()).count(kind) if kind != "stack" else STACKS
+
+
+def panel_to_wire(kind: str, panel: int, what: str, layout: Layout | None = None) -> int:
+    """Panel number (from 1) -> wire number, or OptionError naming the range."""
+    top = panel_range(kind, layout)
+    if not 1 <= panel <= top:
+        otype = type_for_kind(kind)
+        hint = "" if kind == "stack" else (f" (that count is syxkit's assumption; --set "
+                                           f"{'user_kits' if kind == 'kit' else kind + 's'}=N "
+                                           "if your module has more)")
+        raise OptionError(f"{DEVICE_ID}: {what}: {otype.title.lower()} {panel} is out of range "
+                          f"1-{top}, as the panel counts{hint}")
+    return panel - 1
+
+
+def parse_what(what: str, device_number: int = 1, layout: Layout | None = None) -> Item:
+    """``system``, ``kit:12`` (panel number, as the module shows it: User kit 12),
+    ``kit:panel:12`` (the same), ``kit:wire:11`` (the wire number), ``kit:edit``, ``chain:N``,
+    ``song:N``, ``stack:N``. Every refusal is an OptionError (a usage error)."""
     text = what.strip().lower()
     kind, _, rest = text.partition(":")
     if kind not in ("system", "kit", "chain", "song", "stack"):
-        raise DeviceError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
+        raise OptionError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
     if kind == "system":
         if rest not in ("", "edit"):
-            raise DeviceError(f"{DEVICE_ID}: system data has no number; request 'system'")
+            raise OptionError(f"{DEVICE_ID}: system data has no number; request 'system'")
         return make_item("system", None, device_number)
     if rest in ("edit", "current", "edit-buffer"):
         if kind == "song":
-            raise DeviceError(f"{DEVICE_ID}: the module does not answer a song request for 7F 7F "
+            raise OptionError(f"{DEVICE_ID}: the module does not answer a song request for 7F 7F "
                               "(the current song), per the Data List; ask for a song by number, "
-                              "e.g. song:0 (panel song 1)")
-        return make_item(kind, None, device_number)
-    panel = rest.startswith("panel:")
-    digits = rest.removeprefix("panel:")
+                              "e.g. song:1")
+        try:
+            return make_item(kind, None, device_number)
+        except DeviceError as exc:
+            raise OptionError(str(exc)) from None
+    wire = rest.startswith("wire:")
+    digits = rest.removeprefix("panel:").removeprefix("wire:")
     if not digits:
-        raise DeviceError(f"{DEVICE_ID}: {what!r} needs a number; expected {WHAT_FORMS}")
+        raise OptionError(f"{DEVICE_ID}: {what!r} needs a number; expected {WHAT_FORMS}")
     try:
         n = parse_int(digits)
-        number = builders.panel_number(n) if panel else n
     except ValueError as exc:
-        raise DeviceError(f"{DEVICE_ID}: {what!r}: {exc}; expected {WHAT_FORMS}") from None
-    if number == EDIT_BUFFER and kind == "song":
-        raise DeviceError(f"{DEVICE_ID}: the module does not answer a song request for 7F 7F "
-                          "(the current song), per the Data List; ask for a song by number")
-    if number < 0:
-        raise DeviceError(f"{DEVICE_ID}: {what!r}: numbers are 0 or more (wire) or 1 or more (panel)")
+        raise OptionError(f"{DEVICE_ID}: {what!r}: {exc}; expected {WHAT_FORMS}") from None
+    if wire:
+        if n < 0:
+            raise OptionError(f"{DEVICE_ID}: {what!r}: wire numbers are 0 or more")
+        number = panel_to_wire(kind, n + 1, what, layout)
+    else:
+        number = panel_to_wire(kind, n, what, layout)
     return make_item(kind, number, device_number)
 
 

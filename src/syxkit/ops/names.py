@@ -1,0 +1,109 @@
+"""Name rules per device, kind and model, for checking a name as the user types it, and the
+check itself through the driver's own ``rename`` (the rules table is for the page; the driver
+is the authority: a name the driver refuses is refused whatever the table says)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from syxkit.devices.base import DeviceError, Options
+from syxkit.library.messages import driver, patch_dump
+from syxkit.library.naming import clean_device_name
+from syxkit.library.store import Library, LibraryError, Patch
+
+
+@dataclass(frozen=True)
+class NameRule:
+    device: str
+    kind: str
+    models: tuple[str, ...] | None  # None: every model of the device
+    stored: bool  # the device keeps a name in this object
+    max_length: int | None = None
+    charset: str | None = None  # every character the panel can show
+    upper: bool = False  # lower case is folded to upper case (the panel has none)
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"device": self.device, "kind": self.kind, "models": self.models,
+                "stored": self.stored, "max_length": self.max_length, "charset": self.charset,
+                "upper": self.upper, "note": self.note}
+
+
+def _rules() -> list[NameRule]:
+    # Read from the drivers' own tables, so a driver fix changes what the page checks.
+    from syxkit.devices.casio_cz.table import CZ1_CHARSET, NAME_BYTES
+    from syxkit.devices.casio_vz.table import CHARSET, NAME_LEN
+
+    library_only = "the name is kept in the library only"
+    return [
+        NameRule("casio-vz", "voice", None, True, NAME_LEN, CHARSET, True),
+        NameRule("casio-vz", "operation-memory", None, True, NAME_LEN, CHARSET, True),
+        NameRule("casio-cz", "tone", ("CZ-1",), True, NAME_BYTES, CZ1_CHARSET, True,
+                 "only a CZ-1 tone with name stores one"),
+        NameRule("casio-cz", "tone", ("CZ-101", "CZ-1000", "CZ-3000", "CZ-5000", "CZ-230S"),
+                 False, note=f"CZ-101/1000/3000/5000/230S tones have no names; {library_only}"),
+        NameRule("casio-cz", "operation-memory", None, False,
+                 note=f"a CZ-1 operation memory has no name; {library_only}"),
+        NameRule("novation-kstation", "*", None, False,
+                 note=f"K-Station programs store no name; {library_only}"),
+        NameRule("yamaha-dtxtreme2", "*", None, False,
+                 note=f"syxkit cannot write DTX names yet; {library_only}"),
+        NameRule("casio-rz1", "*", None, False,
+                 note=f"RZ-1 dumps store no name syxkit can write; {library_only}"),
+    ]
+
+
+def name_rules() -> list[NameRule]:
+    return _rules()
+
+
+def rule_for(device: str, kind: str, model: str | None) -> NameRule | None:
+    for rule in _rules():
+        if rule.device != device or rule.kind not in (kind, "*"):
+            continue
+        if rule.models is None or model is None or model in rule.models:
+            return rule
+    return None
+
+
+@dataclass
+class NameCheck:
+    name: str  # the name as the library will keep it (as the device will show it)
+    written: bool  # the name goes into the dump on export
+    note: str = ""
+
+
+def check_name(lib: Library, patch: Patch, name: str) -> NameCheck:
+    """The name a patch would get, checked by its driver. Raises LibraryError with the
+    driver's reason when the device cannot show it. Where the device stores no name in this
+    object, the name is kept in the library only and the note says so."""
+    name = name.strip()
+    if not name:
+        raise LibraryError("a name cannot be empty")
+    dev = driver(patch.device)
+    try:
+        dump = patch_dump(lib, patch)
+    except LibraryError:
+        dump = None
+    if dump is None or dump.name is None:
+        rule = rule_for(patch.device, patch.kind, patch.model)
+        note = rule.note if rule and rule.note else "the device stores no name here; the name is kept in the library only"
+        return NameCheck(name, False, note)
+    try:
+        data = dev.rename(dump, name, Options(index=None))
+    except (DeviceError, ValueError) as exc:
+        raise LibraryError(f"{patch.device} {patch.kind}: {exc}") from None
+    # Read the renamed bytes back: the library keeps the name as the device will show it
+    # (upper case on a VZ), so the list and the panel agree.
+    from syxkit.core.framing import frame
+
+    shown = name
+    for message in frame(data).messages:
+        back = dev.identify(message) if dev.accepts(message.data) else None
+        if back is not None:
+            objs = dev.objects(back)
+            if len(objs) == 1 and objs[0].name is not None:
+                shown = clean_device_name(objs[0].name) or name
+            break
+    return NameCheck(shown, True)

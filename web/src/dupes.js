@@ -1,0 +1,60 @@
+// Duplicates: one sound under several names, and one name used by several sounds.
+import { LitElement, html, nothing } from "lit";
+import { api } from "./api.js";
+
+export class SyxDupes extends LitElement {
+  static properties = {
+    mode: { state: true },
+    groups: { state: true },
+    error: { state: true },
+  };
+
+  createRenderRoot() { return this; }
+
+  constructor() {
+    super();
+    this.mode = "names";
+    this.groups = null;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.load();
+  }
+
+  async load() {
+    this.groups = null;
+    try {
+      const res = await api.get(`/api/duplicates/${this.mode}`);
+      this.groups = res.groups ?? res;
+      this.error = null;
+    } catch (err) {
+      this.error = err.message;
+    }
+  }
+
+  show(mode) {
+    this.mode = mode;
+    this.load();
+  }
+
+  open(id) { this.dispatchEvent(new CustomEvent("open-patch", { detail: id, bubbles: true })); }
+
+  render() {
+    return html`
+      <div class="tabs">
+        <button class=${this.mode === "names" ? "on" : ""} @click=${() => this.show("names")}>Same sound, other names</button>
+        <button class=${this.mode === "sounds" ? "on" : ""} @click=${() => this.show("sounds")}>Same name, other sounds</button>
+      </div>
+      ${this.error ? html`<p class="error">${this.error}</p>` : nothing}
+      ${this.groups === null ? html`<p class="muted">loading…</p>`
+        : !this.groups.length ? html`<p class="empty">No duplicates of this kind.</p>`
+        : html`<ul class="groups">${this.groups.map((g) => html`<li>
+            <h3>${g.title ?? g.name ?? g.names?.join(" · ")}</h3>
+            <span class="meta">${g.device ?? ""} ${g.kind ?? ""}</span>
+            <ul>${(g.patches ?? g.members ?? []).map((p) => html`<li><a href="#" @click=${(e) => { e.preventDefault(); this.open(p.id); }}>${p.name ?? "(no name)"}</a>
+              <span class="muted">patch ${p.id}${p.files ? ` · ${p.files} file(s)` : ""}${p.source ? ` · ${p.source}` : ""}</span></li>`)}</ul>
+          </li>`)}</ul>`}`;
+  }
+}
+customElements.define("syx-dupes", SyxDupes);

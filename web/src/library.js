@@ -1,0 +1,242 @@
+// The patch list: search as you type, filters, sort, pages of rows from the server (fast at
+// 120,000 patches because only one page is ever in the page), multi-select, bulk actions, and
+// rows that can be dragged into a bank's slots.
+import { LitElement, html, nothing } from "lit";
+import Sortable from "sortablejs";
+import { api, download, query } from "./api.js";
+
+const PAGE = 100;
+
+export class SyxLibrary extends LitElement {
+  static properties = {
+    devices: { attribute: false },
+    compact: { type: Boolean },
+    bank: { attribute: false }, // the bank open beside the list, if any
+    items: { state: true },
+    total: { state: true },
+    offset: { state: true },
+    filters: { state: true },
+    tags: { state: true },
+    selected: { state: true },
+    busy: { state: true },
+  };
+
+  constructor() {
+    super();
+    this.devices = [];
+    this.items = [];
+    this.total = 0;
+    this.offset = 0;
+    this.filters = { q: "", device: "", kind: "", tag: "", favourite: false, sort: "name" };
+    this.tags = [];
+    this.selected = new Set();
+    this.anchor = null;
+    this.busy = false;
+    this.seq = 0;
+  }
+
+  createRenderRoot() { return this; } // light DOM: one style sheet for the whole page
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.reload();
+  }
+
+  firstUpdated() {
+    // Rows are copied (never moved) into a bank; the bank's own Sortable takes them.
+    this.sortable = Sortable.create(this.querySelector("tbody"), {
+      group: { name: "patches", pull: "clone", put: false },
+      sort: false,
+      draggable: "tr[data-id]",
+      filter: "input,button,a",
+      preventOnFilter: false,
+      onStart: (e) => {
+        const id = Number(e.item.dataset.id);
+        // Dragging a selected row carries the whole selection.
+        e.item.dataset.ids = this.selected.has(id) ? [...this.selected].join(",") : String(id);
+      },
+    });
+  }
+
+  async reload({ keepOffset = false } = {}) {
+    const seq = ++this.seq;
+    if (!keepOffset) this.offset = 0;
+    const f = this.filters;
+    this.busy = true;
+    try {
+      const res = await api.get(`/api/patches${query({
+        q: f.q, device: f.device, kind: f.kind, tag: f.tag, favourite: f.favourite ? "true" : "",
+        sort: f.sort, limit: PAGE, offset: this.offset,
+      })}`);
+      if (seq !== this.seq) return; // a newer search has started: drop this answer
+      this.items = res.items;
+      this.total = res.total;
+      this.error = null;
+    } catch (err) {
+      if (seq === this.seq) this.error = err.message;
+    } finally {
+      if (seq === this.seq) this.busy = false;
+    }
+    this.loadTags();
+  }
+
+  async loadTags() {
+    try {
+      const res = await api.get("/api/tags");
+      this.tags = res.tags ?? res;
+    } catch { /* the list still works without the tag filter */ }
+  }
+
+  setFilter(key, value) {
+    this.filters = { ...this.filters, [key]: value };
+    this.reload();
+  }
+
+  page(delta) {
+    const next = this.offset + delta * PAGE;
+    if (next < 0 || next >= this.total) return;
+    this.offset = next;
+    this.reload({ keepOffset: true });
+  }
+
+  focusSearch() { this.querySelector("#search")?.focus(); }
+
+  clearSelection() {
+    this.selected = new Set();
+    this.anchor = null;
+  }
+
+  clickRow(e, item, index) {
+    const sel = new Set(this.selected);
+    if (e.shiftKey && this.anchor !== null) {
+      const [a, b] = [Math.min(this.anchor, index), Math.max(this.anchor, index)];
+      for (let i = a; i <= b; i++) sel.add(this.items[i].id);
+    } else if (e.ctrlKey || e.metaKey) {
+      sel.has(item.id) ? sel.delete(item.id) : sel.add(item.id);
+      this.anchor = index;
+    } else {
+      sel.clear();
+      sel.add(item.id);
+      this.anchor = index;
+      this.dispatchEvent(new CustomEvent("open-patch", { detail: item.id, bubbles: true }));
+    }
+    this.selected = sel;
+  }
+
+  async bulk(action, extra = {}) {
+    const ids = [...this.selected];
+    if (!ids.length) return;
+    try {
+      const res = await api.post("/api/patches/bulk", { ids, action, ...extra });
+      this.say(res.message ?? `${action}: ${ids.length} patch(es)`);
+      if (action === "remove") this.clearSelection();
+      this.reload({ keepOffset: true });
+    } catch (err) {
+      this.say(err.message, true);
+    }
+  }
+
+  async tagSelection(remove = false) {
+    const text = prompt(remove ? "Remove which tag?" : "Add which tag?");
+    if (!text || !text.trim()) return;
+    this.bulk(remove ? "untag" : "tag", { tags: [text.trim()] });
+  }
+
+  async exportSelection(format) {
+    const ids = [...this.selected];
+    try {
+      await download("/api/export", `patches.${format}`, { ids, format });
+    } catch (err) {
+      this.say(err.message, true);
+    }
+  }
+
+  addSelectionToBank() {
+    this.dispatchEvent(new CustomEvent("add-to-bank", { detail: [...this.selected], bubbles: true }));
+  }
+
+  say(text, error = false) {
+    this.dispatchEvent(new CustomEvent("say", { detail: { text, error }, bubbles: true }));
+  }
+
+  kinds() {
+    const dev = this.devices.find((d) => d.id === this.filters.device);
+    const all = dev ? dev.kinds : this.devices.flatMap((d) => d.kinds);
+    return [...new Set(all ?? [])].sort();
+  }
+
+  render() {
+    const f = this.filters;
+    const n = this.selected.size;
+    const last = Math.min(this.offset + PAGE, this.total);
+    return html`
+      <div class="toolbar">
+        <input id="search" type="search" placeholder="Search names, tags, notes  ( / )"
+          aria-label="Search" .value=${f.q}
+          @input=${(e) => this.setFilter("q", e.target.value)}>
+        <select aria-label="Device" @change=${(e) => this.setFilter("device", e.target.value)}>
+          <option value="">all devices</option>
+          ${this.devices.map((d) => html`<option value=${d.id} ?selected=${f.device === d.id}>${d.title ?? d.id}</option>`)}
+        </select>
+        <select aria-label="Kind" @change=${(e) => this.setFilter("kind", e.target.value)}>
+          <option value="">all kinds</option>
+          ${this.kinds().map((k) => html`<option ?selected=${f.kind === k}>${k}</option>`)}
+        </select>
+        <select aria-label="Tag" @change=${(e) => this.setFilter("tag", e.target.value)}>
+          <option value="">all tags</option>
+          ${this.tags.map((t) => html`<option value=${t.tag ?? t[0]} ?selected=${f.tag === (t.tag ?? t[0])}>${t.tag ?? t[0]} (${t.count ?? t[1]})</option>`)}
+        </select>
+        <label class="check"><input type="checkbox" .checked=${f.favourite}
+          @change=${(e) => this.setFilter("favourite", e.target.checked)}> ★ only</label>
+        <select aria-label="Sort" @change=${(e) => this.setFilter("sort", e.target.value)}>
+          ${[["name", "name"], ["device", "device"], ["kind", "kind"], ["seen", "most seen"], ["id", "newest"]].map(
+            ([v, label]) => html`<option value=${v} ?selected=${f.sort === v}>sort: ${label}</option>`)}
+        </select>
+      </div>
+      <div class="bulkbar ${n ? "" : "idle"}">
+        ${n ? html`
+          <span class="count">${n} selected</span>
+          ${this.bank ? html`<button @click=${this.addSelectionToBank}>Add to bank “${this.bank.name}”</button>` : nothing}
+          <button @click=${() => this.tagSelection()}>Tag…</button>
+          <button @click=${() => this.tagSelection(true)}>Untag…</button>
+          <button @click=${() => this.bulk("favourite")}>★ Favourite</button>
+          <button @click=${() => this.bulk("unfavourite")}>☆ Unfavourite</button>
+          <button @click=${() => this.exportSelection("syx")}>Export .syx</button>
+          <button @click=${() => this.exportSelection("zip")}>Export .zip</button>
+          <button class="danger" @click=${() => this.bulk("remove")}>Remove (Del)</button>
+          <button class="plain" @click=${() => this.clearSelection()}>Clear (Esc)</button>`
+        : html`<span class="hint">Click a row to open it · Ctrl/Shift-click to select several · drag rows into a bank</span>`}
+      </div>
+      ${this.error ? html`<p class="error">${this.error}</p>` : nothing}
+      <div class="tablewrap">
+        <table class="patches ${this.busy ? "busy" : ""}">
+          <thead><tr>
+            <th>name</th><th>device</th>${this.compact ? nothing : html`<th>model</th>`}<th>kind</th>
+            ${this.compact ? nothing : html`<th>tags</th>`}<th title="favourite">★</th><th title="seen in N files">files</th>
+          </tr></thead>
+          <tbody>
+            ${this.items.map((p, i) => html`
+              <tr data-id=${p.id} class=${this.selected.has(p.id) ? "selected" : ""}
+                  @click=${(e) => this.clickRow(e, p, i)}>
+                <td class="name">${p.name ?? html`<span class="muted">(no name)</span>`}</td>
+                <td>${p.device}</td>
+                ${this.compact ? nothing : html`<td>${p.model ?? ""}</td>`}
+                <td>${p.kind}</td>
+                ${this.compact ? nothing : html`<td>${(p.tags ?? []).map((t) => html`<span class="tag">${t}</span>`)}</td>`}
+                <td>${p.favourite ? "★" : ""}</td>
+                <td class="num">${p.seen ?? ""}</td>
+              </tr>`)}
+          </tbody>
+        </table>
+        ${!this.items.length && !this.busy ? html`<p class="empty">${this.total === 0 && !f.q && !f.device && !f.kind && !f.tag && !f.favourite
+          ? "The library is empty: drop SysEx files, folders or zips anywhere on this page."
+          : "Nothing matches."}</p>` : nothing}
+      </div>
+      <div class="pager">
+        <button ?disabled=${this.offset === 0} @click=${() => this.page(-1)}>‹ Prev</button>
+        <span>${this.total ? `${(this.offset + 1).toLocaleString()}–${last.toLocaleString()} of ${this.total.toLocaleString()}` : "0 patches"}</span>
+        <button ?disabled=${last >= this.total} @click=${() => this.page(1)}>Next ›</button>
+      </div>`;
+  }
+}
+customElements.define("syx-library", SyxLibrary);

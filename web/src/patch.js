@@ -1,0 +1,119 @@
+// One patch: its names, where it was seen, tags, notes, problems and its decoded parameters
+// as panel values (read-only here). Renaming checks the device's name rules as you type.
+import { LitElement, html, nothing } from "lit";
+import { api, download } from "./api.js";
+import { nameProblem, nameRule } from "./names.js";
+
+function paramTree(value, showRaw) {
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      return html`<span class="list">${value.map((v) => html`<span>${String(v)}</span>`)}</span>`;
+    }
+    return html`<ol class="tree">${value.map((v, i) => html`<li><b>${i + 1}</b> ${paramTree(v, showRaw)}</li>`)}</ol>`;
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([k]) => showRaw || k !== "raw");
+    return html`<dl class="tree">${entries.map(([k, v]) => html`
+      <div class=${v && typeof v === "object" ? "group" : "leaf"}><dt>${k.replaceAll("_", " ")}</dt><dd>${paramTree(v, showRaw)}</dd></div>`)}</dl>`;
+  }
+  return html`<span class="value">${value === null ? "–" : String(value)}</span>`;
+}
+
+export class SyxPatch extends LitElement {
+  static properties = {
+    patchId: { type: Number },
+    devices: { attribute: false },
+    patch: { state: true },
+    draftName: { state: true },
+    showRaw: { state: true },
+    error: { state: true },
+  };
+
+  createRenderRoot() { return this; }
+
+  constructor() {
+    super();
+    this.devices = [];
+    this.showRaw = false;
+  }
+
+  updated(changed) {
+    if (changed.has("patchId") && this.patchId) this.load();
+  }
+
+  async load() {
+    try {
+      this.patch = await api.get(`/api/patches/${this.patchId}`);
+      this.draftName = this.patch.name ?? "";
+      this.error = null;
+    } catch (err) {
+      this.patch = null;
+      this.error = err.message;
+    }
+  }
+
+  say(text, error = false) {
+    this.dispatchEvent(new CustomEvent("say", { detail: { text, error }, bubbles: true }));
+  }
+
+  async save(fields) {
+    try {
+      this.patch = { ...this.patch, ...(await api.patch(`/api/patches/${this.patchId}`, fields)) };
+      this.draftName = this.patch.name ?? "";
+      this.dispatchEvent(new CustomEvent("patch-changed", { detail: this.patchId, bubbles: true }));
+      return true;
+    } catch (err) {
+      this.say(err.message, true);
+      return false;
+    }
+  }
+
+  async rename(e) {
+    e.preventDefault();
+    const rule = nameRule(this.devices, this.patch);
+    if (nameProblem(rule, this.draftName)) return;
+    if (await this.save({ name: this.draftName })) this.say(`renamed to “${this.patch.name}”`);
+  }
+
+  close() { this.dispatchEvent(new CustomEvent("close", { bubbles: true })); }
+
+  render() {
+    if (this.error) return html`<div class="drawer"><button class="close" @click=${this.close}>×</button><p class="error">${this.error}</p></div>`;
+    const p = this.patch;
+    if (!p) return html`<div class="drawer"><p class="muted">loading…</p></div>`;
+    const rule = nameRule(this.devices, p);
+    const problem = nameProblem(rule, this.draftName);
+    return html`<div class="drawer">
+      <button class="close" title="Close" @click=${this.close}>×</button>
+      <h2>${p.name ?? html`<span class="muted">(no name)</span>`}</h2>
+      <p class="meta">${p.device} · ${p.model ?? "any model"} · ${p.kind} · patch ${p.id}</p>
+      ${rule && rule.max_length ? html`
+        <form class="rename" @submit=${this.rename}>
+          <label>Name <input name="name" .value=${this.draftName} maxlength=${rule.max_length * 2}
+            @input=${(e) => { this.draftName = e.target.value; }}></label>
+          <button ?disabled=${!!problem || this.draftName === (p.name ?? "")}>Rename</button>
+          ${problem ? html`<span class="error">${problem}</span>` : html`<span class="hint">${rule.max_length} characters: ${rule.charset_label ?? "device characters"}</span>`}
+        </form>` : html`<p class="hint">${rule?.note ?? "This device stores no names in this kind of patch."}</p>`}
+      <div class="row">
+        <label class="check"><input type="checkbox" .checked=${!!p.favourite}
+          @change=${(e) => this.save({ favourite: e.target.checked })}> ★ favourite</label>
+        <button @click=${() => download(`/api/patches/${p.id}/syx`, `${p.name ?? "patch"}.syx`).catch((err) => this.say(err.message, true))}>Download .syx</button>
+      </div>
+      <label>Tags <input .value=${(p.tags ?? []).join(", ")} placeholder="comma separated"
+        @change=${(e) => this.save({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) })}></label>
+      <label>Notes <textarea rows="3" .value=${p.notes ?? ""}
+        @change=${(e) => this.save({ notes: e.target.value })}></textarea></label>
+      ${(p.names ?? []).length > 1 ? html`<h3>Also known as</h3><ul>${p.names.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}
+      <h3>Seen in ${(p.sources ?? []).length} place(s)</h3>
+      <ul class="sources">${(p.sources ?? []).map((s) => html`<li><span class="path">${s.path}</span>
+        ${s.offset !== undefined && s.offset !== null ? html` <span class="muted">at offset ${s.offset}</span>` : nothing}
+        ${s.name && s.name !== p.name ? html` as “${s.name}”` : nothing}</li>`)}</ul>
+      ${(p.problems ?? []).length ? html`<h3>Problems</h3><ul class="problems">${p.problems.map((x) => html`<li>${typeof x === "string" ? x : JSON.stringify(x)}</li>`)}</ul>` : nothing}
+      ${(p.notes_from_device ?? []).length ? html`<h3>Notes</h3><ul>${p.notes_from_device.map((x) => html`<li>${x}</li>`)}</ul>` : nothing}
+      <h3>Parameters <label class="check small"><input type="checkbox" .checked=${this.showRaw}
+        @change=${(e) => { this.showRaw = e.target.checked; }}> raw bytes</label></h3>
+      ${p.params ? paramTree(p.params, this.showRaw) : html`<p class="muted">${p.params_error ?? "No parameters for this kind of patch."}</p>`}
+    </div>`;
+  }
+}
+customElements.define("syx-patch", SyxPatch);
