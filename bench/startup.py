@@ -77,8 +77,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU seconds of one run of ``cmd`` as a whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:

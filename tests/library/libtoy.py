@@ -63,6 +63,7 @@ class ToyDevice(Device):
     title = "Library test device"
     prefixes = (HEAD,)
     models = ("TOY-1", "TOY-2")
+    kinds = ("voice", "pattern", "song")
 
     def identify(self, message: Message) -> Dump | None:
         d = message.data

@@ -275,6 +275,14 @@ def test_patch_view_edit_tags_notes_and_bulk(server):
     one = server.client.post("/api/export", json={"ids": ids, "format": "syx"})
     assert one.content.count(b"\xf7") == 3
     assert server.client.get("/api/patches/99999999").status_code == 404
+    gone = server.client.post("/api/patches/bulk", json={"ids": ids[:1], "action": "remove"})
+    assert gone.status_code == 200
+    assert ids[0] not in [i["id"] for i in server.client.get("/api/patches", params={
+        "tag": "three"}).json()["items"]]
+    trash = server.client.get("/api/patches", params={"trash": True}).json()["items"]
+    assert [i["id"] for i in trash] == ids[:1]
+    server.client.post("/api/patches/bulk", json={"ids": ids[:1], "action": "restore"})
+    assert server.client.get("/api/patches", params={"tag": "three"}).json()["total"] == 3
 
 
 def test_cz_101_tone_has_no_name_to_write(server):

@@ -127,10 +127,11 @@ def print_rows(columns: tuple[str, ...] | list[str], rows: list[list[str]],
     per row (nothing wrapped or cut, easy to ``cut -f`` or grep). Cells are data, never
     markup."""
     if is_pipe():
+        # click.echo, not rich: rich would turn the tabs into spaces.
         if title:
-            say(title)
+            click.echo(title)
         for row in [list(columns), *rows]:
-            say("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
         return
     table = Table(title=Text(title) if title else None, title_justify="left")
     for col in columns:
@@ -177,9 +178,9 @@ def lib(ctx: click.Context, path: str | None) -> None:
       syxkit lib tag 12 -a lead
       syxkit lib tags
       syxkit lib dupes names
-      syxkit lib rm 12
+      syxkit lib rm 13
       syxkit lib trash
-      syxkit lib restore 12
+      syxkit lib restore 13
       syxkit lib export --device casio-cz -o tones.zip
     """
     ctx.obj = {"path": library_path(path), "given": path}
@@ -251,7 +252,7 @@ def import_cmd(ctx, paths, rescan, restore_removed, as_json) -> None:
         unchanged = sum(f.status == "unchanged" for f in report.files)
         say(f"imported {count(len(report.files), 'file')} ({unchanged} unchanged, "
             f"{len(skipped)} without sounds): {count(report.new, 'new patch', 'new patches')}, "
-            f"{count(report.duplicates, 'already known', 'already known')}, "
+            f"{count(report.duplicates, 'duplicate')}, "
             f"{count(len(report.with_problems), 'file')} with problems")
         if report.in_trash:
             say(f"{count(report.in_trash, 'patch', 'patches')} of these files left in the trash "

@@ -356,7 +356,7 @@ def join(paths, output, device, bank_size, pad_with, fill_from, as_edit_buffer, 
     warn_unused(dev, options)
     _print_notes(outputs, output_paths(outputs, output))
     for o, p in zip(outputs, write_outputs(outputs, output, inputs=input_files(inputs, got)), strict=True):
-        console.print(Text(f"{p}  ({describe_data(o.data, str(p))})"), highlight=False, soft_wrap=True)
+        console.print(Text(f"wrote {describe_data(o.data, str(p))} to {p}"), highlight=False, soft_wrap=True)
 
 
 def rebuild(src: SourceFile, replacements: dict[int, bytes]) -> bytes:

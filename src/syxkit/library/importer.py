@@ -135,7 +135,8 @@ def _union_fits(old: str, new: str) -> str:
 
 
 def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str],
-           members: list[MemberPlan], report: FileReport, restore_removed: bool = False) -> None:
+           members: list[MemberPlan], report: FileReport, restore_removed: bool = False,
+           trash: bool = True) -> None:
     """Write one disk file's plan; the caller holds the (write-locked) transaction, so ids
     can be handed out from max(id) + 1 and every table filled with one executemany."""
     when = now()
@@ -162,7 +163,6 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
 
     select_fp = "SELECT id, fits, removed_at FROM patches WHERE fingerprint = ?"
     local: dict[bytes, int] = {}
-    trashed: set[int] = set()
     patch_rows, source_rows, names = [], [], []
     for m in members:
         problems = report.problems if container_id is None else m.problems
@@ -191,7 +191,7 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
                     names.append((pid, r.name))
                     report.new += 1
                 else:
-                    pid, fits, removed_at = got
+                    pid, fits, _ = got
                     report.duplicates += 1
                     if r.model:
                         c.execute("UPDATE patches SET model = ? WHERE id = ? AND model IS NULL",
@@ -199,26 +199,31 @@ def _write(c: sqlite3.Connection, disk: tuple[str, bytes, int, float | None, str
                     if r.fits and _union_fits(fits, r.fits) != fits:
                         c.execute("UPDATE patches SET fits = ? WHERE id = ?",
                                   (_union_fits(fits, r.fits), pid))
-                    if removed_at is not None:
-                        trashed.add(pid)
                 local[r.fp] = pid
             else:
                 report.duplicates += 1
             source_rows.append((
                 pid, file_id, r.offset, r.part, r.name, r.source_key, r.name_from, r.channel,
                 r.bank, r.program, r.slot, store(r.msg_data, r.msg_raw), when))
-    # A sound the user put in the trash stays there unless the import was asked to bring it
-    # back; either way the report says how many.
-    if trashed and restore_removed:
-        c.executemany("UPDATE patches SET removed_at = NULL WHERE id = ?", [(i,) for i in trashed])
-        report.restored += len(trashed)
-    else:
-        report.in_trash += len(trashed)
     # Parents before children, so every foreign key holds at each statement.
     c.executemany("INSERT INTO messages (id, data, raw) VALUES (?, ?, ?)", message_rows)
     c.executemany(_PATCH_SQL, patch_rows)
     c.executemany(_SOURCE_SQL, source_rows)
     c.executemany("INSERT INTO patches_fts (rowid, name) VALUES (?, ?)", names)
+    if trash:
+        _trash_report(c, disk_path, report, restore_removed)
+
+
+def _trash_report(c: sqlite3.Connection, path: str, report: FileReport,
+                  restore_removed: bool) -> None:
+    """A sound of this file that the user put in the trash stays there unless the import was
+    asked to bring it back; either way the report says how many."""
+    ids = _trashed_of_file(c, path)
+    if ids and restore_removed:
+        c.executemany("UPDATE patches SET removed_at = NULL WHERE id = ?", [(i,) for i in ids])
+        report.restored = len(ids)
+    else:
+        report.in_trash = len(ids)
 
 
 def _report(work: FileWork, clean: dict[str, tuple[bytes, int]]) -> FileReport:
@@ -266,18 +271,12 @@ def write_work(lib: Library, work: FileWork, clean: dict[str, tuple[bytes, int]]
         # Not read again, but its sounds in the trash are still counted (or brought back).
         if trash:
             with lib.transaction() as c:
-                ids = _trashed_of_file(c, work.path)
-                if ids and restore_removed:
-                    c.executemany("UPDATE patches SET removed_at = NULL WHERE id = ?",
-                                  [(i,) for i in ids])
-                    report.restored = len(ids)
-                else:
-                    report.in_trash = len(ids)
+                _trash_report(c, work.path, report, restore_removed)
         return report
     try:
         with lib.transaction() as c:
             _write(c, (work.path, work.sha256, work.size, work.mtime, work.form), work.members,
-                   report, restore_removed)
+                   report, restore_removed, trash)
     except sqlite3.Error as exc:
         report.status, report.new, report.duplicates = "failed", 0, 0
         report.problems.append(f"not stored: library error: {exc}")

@@ -11,9 +11,9 @@ from typing import Any
 
 from syxkit.core.framing import frame
 from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, Dump, Options, Unsupported
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Unsupported
 from syxkit.library.naming import clean_device_name
-from syxkit.library.store import Library, LibraryError, Patch
+from syxkit.library.store import Library, LibraryError, Patch, UsageError
 
 # Options a user may give to re-address or re-form exported patches and banks (the names the
 # drivers read, as in the generic CLI operations).
@@ -175,6 +175,8 @@ def check_patch_name(lib: Library, patch: Patch, name: str) -> tuple[str, bool, 
             except Unsupported:
                 pass  # no rule table: the driver's rename decides below
         data = dev.rename(dump, name, Options(index=dump.index))
+    except OptionError as exc:  # the driver calls it a bad value: a usage error (exit 2)
+        raise UsageError(f"{what}: {exc}") from None
     except (DeviceError, ValueError) as exc:
         raise LibraryError(f"{what}: {exc}") from None
     try:

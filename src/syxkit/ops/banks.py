@@ -22,7 +22,6 @@ from syxkit.library import (
     bank_patches,
     export_bank,
     export_patches,
-    get_bank,
 )
 from syxkit.library.banks import _store
 from syxkit.library.naming import safe_file_name
@@ -210,7 +209,3 @@ def check_bank(lib: Library, bank: Bank, *, options: dict[str, Any] | None = Non
     out.update(ok=True, reason=None, files=[{"name": n, "bytes": len(d)} for n, d in built.files],
                notes=built.notes, unused_options=built.unused_options)
     return out
-
-
-def reload(lib: Library, bank: Bank) -> Bank:
-    return get_bank(lib, bank.id)

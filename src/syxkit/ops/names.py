@@ -58,9 +58,13 @@ def name_rules() -> list[NameRule]:
     return _rules()
 
 
-def rule_for(device: str, kind: str, model: str | None) -> NameRule | None:
+def rule_for(device: str, kind: str, model: str | None,
+             stored: bool | None = None) -> NameRule | None:
+    """The rule for an object (``stored``: whether its dump holds a name, when known)."""
     for rule in _rules():
         if rule.device != device or rule.kind not in (kind, "*"):
+            continue
+        if stored is not None and rule.stored != stored:
             continue
         if rule.models is None or model is None or model in rule.models:
             return rule
@@ -87,7 +91,7 @@ def check_name(lib: Library, patch: Patch, name: str) -> NameCheck:
     except LibraryError:
         dump = None
     if dump is None or dump.name is None:
-        rule = rule_for(patch.device, patch.kind, patch.model)
+        rule = rule_for(patch.device, patch.kind, patch.model, stored=False)
         note = rule.note if rule and rule.note else "the device stores no name here; the name is kept in the library only"
         return NameCheck(name, False, note)
     try:

@@ -7,6 +7,7 @@ another writes, and writes take turns through BEGIN IMMEDIATE, as two CLI proces
 from __future__ import annotations
 
 import io
+import json
 import threading
 import zipfile
 from pathlib import Path
@@ -60,7 +61,7 @@ class PatchEdit(BaseModel):
 
 class Bulk(BaseModel):
     ids: list[int]
-    action: Literal["tag", "untag", "favourite", "unfavourite", "remove"]
+    action: Literal["tag", "untag", "favourite", "unfavourite", "remove", "restore"]
     tags: list[str] = Field(default_factory=list, description="For tag / untag")
     force: bool = Field(False, description="remove: also take the patches out of user banks")
 
@@ -122,6 +123,19 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
     opened: list[Library] = []
     lock = threading.Lock()
 
+    writes = [0]  # changes made through this app (a connection does not see its own in
+    # data_version, the other connections' commits it does)
+
+    def noted(library: Library) -> dict[int, str]:
+        """id -> notes (case folded) of the patches that have notes, cached per thread until
+        the library changes: search-as-you-type looks in notes without reading every row."""
+        key = (library.conn.execute("PRAGMA data_version").fetchone()[0], writes[0])
+        cached = getattr(local, "notes", None)
+        if cached is None or cached[0] != key:
+            cached = local.notes = (key, {i: n.casefold() for i, n in library.conn.execute(
+                "SELECT id, notes FROM patches WHERE notes <> ''")})
+        return cached[1]
+
     def lib() -> Library:
         library = getattr(local, "library", None)
         if library is None:
@@ -147,6 +161,8 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
     @app.middleware("http")
     async def no_store(request: Request, call_next):
         response = await call_next(request)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            writes[0] += 1
         if request.url.path.startswith("/api/"):
             response.headers["cache-control"] = "no-store"
         return response
@@ -163,31 +179,41 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
     @app.get("/api/patches")
     def list_patches(q: str = "", device: str | None = None, kind: str | None = None,
                      model: str | None = None, tag: list[str] = Query(default=[]),  # noqa: B008
-                     favourite: bool | None = None, sort: str = "id",
+                     favourite: bool | None = None, trash: bool = False, sort: str = "id",
                      limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
         """A page of patches: {total, offset, limit, items: [{id, name, device, model, kind,
         tags, favourite, seen}]}. ``q``: every word must start a word of the name, or start
         a tag, or occur in the notes. ``sort``: id, name, device, model, kind, favourite,
-        seen; ``-`` before it for descending."""
+        seen; ``-`` before it for descending. ``trash=true`` lists the trash instead."""
         library = lib()
         where, params = LibQuery(device=device or None, model=model or None, kind=kind or None,
-                                 tags=tuple(tag), favourite=favourite).where()
+                                 tags=tuple(tag), favourite=favourite, trash=trash).where()
         clauses, extra = [where], list(params)
+        notes = noted(library) if q.strip() else {}
         for word in _words(q):
             like = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            folded = word.casefold()
             clauses.append(
                 "p.id IN (SELECT rowid FROM patches_fts WHERE patches_fts MATCH ? "
                 "UNION SELECT pt.patch_id FROM patch_tags pt JOIN tags t ON t.id = pt.tag_id "
-                "WHERE t.name LIKE ? ESCAPE '\\' "
-                "UNION SELECT id FROM patches WHERE notes LIKE ? ESCAPE '\\')")
-            extra += [fts_expression(word), f"{like}%", f"%{like}%"]
+                "WHERE t.name LIKE ? ESCAPE '\\' UNION SELECT value FROM json_each(?))")
+            extra += [fts_expression(word), f"{like}%",
+                      json.dumps([i for i, text in notes.items() if folded in text])]
         where_sql = " AND ".join(clauses)
         key = sort.lstrip("-")
         if key not in SORTS:
             raise HTTPException(422, f"sort {sort!r}: use one of {', '.join(SORTS)}")
         order = f"{SORTS[key]} {'DESC' if sort.startswith('-') else 'ASC'}, p.id"
         c = library.conn
-        total = c.execute(f"SELECT count(*) FROM patches p WHERE {where_sql}", extra).fetchone()[0]
+        if len(clauses) == 1 and where == LibQuery(trash=trash).where()[0]:
+            # Everything (or the whole trash): counted from indexes, not by reading 120,000 rows.
+            total = c.execute("SELECT count(*) FROM patches").fetchone()[0]
+            in_trash = c.execute("SELECT count(*) FROM patches WHERE removed_at IS NOT NULL"
+                                 ).fetchone()[0]
+            total = in_trash if trash else total - in_trash
+        else:
+            total = c.execute(f"SELECT count(*) FROM patches p WHERE {where_sql}",
+                              extra).fetchone()[0]
         rows = c.execute(f"SELECT p.id, p.name, p.device, p.model, p.kind, p.favourite "
                          f"FROM patches p WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
                          extra + [limit, offset]).fetchall()
@@ -206,8 +232,11 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         out = patch.to_json()
         out["seen"] = len({s.path for s in patch.sources})
         problems: list[str] = []
+        stored = None
         try:
-            for d in patch_dumps(library, patch):
+            dumps = patch_dumps(library, patch)
+            stored = any(d.name is not None for d in dumps)
+            for d in dumps:
                 problems += [str(p) for p in d.problems]
         except LibraryError as exc:
             problems.append(str(exc))
@@ -218,7 +247,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
             out["decoded"], out["decode_error"] = None, str(exc)
         from syxkit.ops.names import rule_for
 
-        rule = rule_for(patch.device, patch.kind, patch.model)
+        rule = rule_for(patch.device, patch.kind, patch.model, stored)
         out["name_rule"] = None if rule is None else rule.to_json()
         return out
 
@@ -257,8 +286,8 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
 
     @app.post("/api/patches/bulk")
     def bulk(body: Bulk):
-        """tag / untag (``tags``), favourite / unfavourite, remove (``force``: also out of
-        banks). Answers {action, ids}."""
+        """tag / untag (``tags``), favourite / unfavourite, remove (to the trash, as ``lib
+        rm``; ``force``: also out of banks), restore (out of the trash). Answers {action, ids}."""
         library = lib()
         if body.action in ("tag", "untag"):
             if not any(t.strip() for t in body.tags):
@@ -267,9 +296,10 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
                               body.tags if body.action == "untag" else ())
         elif body.action in ("favourite", "unfavourite"):
             ids = library.set_favourite(body.ids, body.action == "favourite")
-        else:
-            trash = getattr(library, "trash", None)  # the CLI's trash, when this syxkit has one
-            ids = trash(body.ids) if callable(trash) else library.remove(body.ids, force=body.force)
+        elif body.action == "restore":
+            ids = library.restore(body.ids)
+        else:  # to the trash, as `syxkit lib rm`
+            ids = library.remove(body.ids, force=body.force)
         return {"action": body.action, "ids": list(ids)}
 
     @app.post("/api/export")

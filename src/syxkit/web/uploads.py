@@ -8,10 +8,9 @@ The library records an uploaded file as ``upload/<the name the browser gave>``, 
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -205,7 +204,3 @@ def remove_folder(folder: Path) -> None:
     for child in folder.iterdir():
         child.unlink(missing_ok=True)
     os.rmdir(folder)
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj)

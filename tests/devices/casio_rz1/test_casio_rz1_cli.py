@@ -195,8 +195,11 @@ def test_split_a_full_backup(tmp_path, capture):
     both.write_bytes(capture.read_bytes() + build.loadable(bytes(t.RHYTHM.size)))
     run("split", both, "-o", tmp_path / "parts")
     names = sorted(p.name for p in (tmp_path / "parts").iterdir())
-    assert names == ["rz1-01-sample-dump.syx", "rz1-02-rhythm-dump.syx"]
+    # issue 13: names carry the source's stem and sort in the file's order
+    assert names == ["backup-01-sample-dump.syx", "backup-02-rhythm-dump.syx"]
     assert (tmp_path / "parts" / names[0]).read_bytes() == capture.read_bytes()
+    run("join", *[tmp_path / "parts" / n for n in names], "-o", tmp_path / "joined.syx")
+    assert (tmp_path / "joined.syx").read_bytes() == both.read_bytes()
     out = tmp_path / "load.syx"
     run("convert", both, "-o", out)  # both become loadable, one after the other
     assert len(out.read_bytes()) == 33_030 + 15_486
@@ -216,9 +219,9 @@ def test_edited_irregular_dump_is_rebuilt_regular(tmp_path):
     odd = tmp_path / "odd.syx"
     odd.write_bytes(good[:7 + 256] + good[7 + 258:])
     objs = json.loads(run("decode", "--json", odd).output)
-    data = bytearray.fromhex(objs[0]["params"]["data"])
+    data = bytearray.fromhex(objs[0]["params"]["raw"]["data"])  # the image is under raw
     data[0] = 0x99
-    objs[0]["params"]["data"] = data.hex()
+    objs[0]["params"]["raw"]["data"] = data.hex()
     js = tmp_path / "d.json"
     js.write_text(json.dumps(objs))
     run("encode", js, "-o", tmp_path / "e.syx")

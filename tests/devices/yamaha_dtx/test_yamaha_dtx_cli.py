@@ -84,14 +84,14 @@ def test_convert(tmp_path):
     src = tmp_path / "kit.syx"
     src.write_bytes(SPEC_EXAMPLE)
     out = tmp_path / "out.syx"
-    run("convert", src, "-o", out, "--program", "11")
+    run("convert", src, "-o", out, "--program", "12")  # panel numbering (issue 14)
     assert out.read_bytes() == spec_bulk(b"OKI2", 0, 11, b"MyKit  ")
     run("convert", src, "-o", out, "--edit-buffer", "--device-number", "3")
     assert out.read_bytes() == spec_bulk(b"OKI2", 0, 0x3FFF, b"MyKit  ", device_number=3)
-    result = run("convert", src, "-o", out, "--program", "0x10", "--channel", "2")
+    result = run("convert", src, "-o", out, "--program", "0x11", "--channel", "2")
     assert "--channel has no effect" in flat(result.stderr)
     assert out.read_bytes() == spec_bulk(b"OKI2", 0, 16, b"MyKit  ")
-    result = run("convert", src, "-o", out, code=1)
+    result = run("convert", src, "-o", out, code=2)  # a usage error
     assert "nothing to change" in flat(result.stderr)
 
 
@@ -103,9 +103,11 @@ def test_split_and_join(tmp_path):
     folder = tmp_path / "parts"
     run("split", src, "-o", folder)
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["kit-001.syx", "song-001.syx", "stack-02.syx", "system.syx"]
+    # issue 13: names carry the source and sort in backup order
+    assert names == ["backup-001-system.syx", "backup-002-kit-001.syx", "backup-003-song-001.syx",
+                     "backup-004-stack-02.syx"]
     out = tmp_path / "joined.syx"
-    run("join", *sorted(folder.iterdir()), "-o", out)  # alphabetical in, backup order out
+    run("join", *sorted(folder.iterdir()), "-o", out)
     assert out.read_bytes() == src.read_bytes()
 
 
@@ -130,7 +132,9 @@ def test_rename_is_refused_with_the_reason(tmp_path):
 
 def test_dtx_request_command(tmp_path):
     assert run("dtx", "request", "kit", "--panel", "12").stdout.strip() == "F0 43 7D 20 44 54 58 54 4F 4B 49 32 00 0B F7"
-    assert run("dtx", "request", "kit", "--program", "11").stdout == run("dtx", "request", "kit", "--panel", "12").stdout
+    # --program counts as the panel does (issue 14); --wire gives the wire number
+    assert run("dtx", "request", "kit", "--program", "12").stdout == run("dtx", "request", "kit", "--panel", "12").stdout
+    assert run("dtx", "request", "kit", "--wire", "11").stdout == run("dtx", "request", "kit", "--panel", "12").stdout
     out = tmp_path / "req.syx"
     run("dtx", "request", "system", "--device-number", "2", "-o", out)
     assert out.read_bytes() == spec_request(b"SYS0", 0x3FFF, device_number=2)
@@ -144,6 +148,8 @@ def test_dtx_request_command(tmp_path):
     (["stack", "--panel", "17"], "out of range"),
     (["kit"], "needs a number"),
     (["kit", "--panel", "0"], "0"),
+    (["kit", "--program", "0"], "from 1"),
+    (["kit", "--wire", "-1"], "0 or more"),
 ])
 def test_dtx_request_usage_errors(args, text):
     result = run("dtx", "request", *args, code=2)

@@ -103,14 +103,14 @@ def convert(stream: bytes, **options) -> bytes:
 
 
 def test_convert_kit_to_another_number_and_to_the_edit_buffer():
-    assert convert(SPEC_EXAMPLE, program=11) == spec_bulk(b"OKI2", 0, 11, b"MyKit  ")
+    assert convert(SPEC_EXAMPLE, program=12) == spec_bulk(b"OKI2", 0, 11, b"MyKit  ")
     assert convert(SPEC_EXAMPLE, edit_buffer=True) == spec_bulk(b"OKI2", 0, 0x3FFF, b"MyKit  ")
     assert convert(SPEC_EXAMPLE, device_number=5) == spec_bulk(b"OKI2", 0, 0, b"MyKit  ", device_number=5)
 
 
 def test_convert_keeps_the_checksum_rule_the_source_follows():
     dtxt = SPEC_EXAMPLE[:-2] + bytes([0x79, 0xF7])
-    out = convert(dtxt, program=3)
+    out = convert(dtxt, program=4)  # panel 4 = wire 3
     assert out == spec_bulk(b"OKI2", 0, 3, b"MyKit  ", checksum_from=6)
     assert dump_of(out).details["checksum_rule"] == "DTXT..data"
 
@@ -118,7 +118,7 @@ def test_convert_keeps_the_checksum_rule_the_source_follows():
 def test_convert_song_renumbers_every_packet_in_order():
     packets = builders.song_packets(SONG, 0, max_data_bytes=16)
     shuffled = packets[1] + packets[0] + packets[2]
-    out = convert(shuffled, program=4)
+    out = convert(shuffled, program=5)  # panel 5 = wire 4
     assert out == b"".join(builders.song_packets(SONG, 4, max_data_bytes=16))
     assert convert(b"".join(packets), edit_buffer=True) == b"".join(
         builders.song_packets(SONG, 0x3FFF, max_data_bytes=16))
@@ -126,14 +126,16 @@ def test_convert_song_renumbers_every_packet_in_order():
 
 def test_convert_stack_and_request():
     stack = builders.dump_message("stack", b"\x10\x20", 0)
-    assert convert(stack, program=15) == builders.dump_message("stack", b"\x10\x20", 15)
-    assert convert(builders.kit_request(0), program=7, device_number=2) == builders.kit_request(7, device_number=2)
+    assert convert(stack, program=16) == builders.dump_message("stack", b"\x10\x20", 15)
+    assert convert(builders.kit_request(0), program=8, device_number=2) == builders.kit_request(7, device_number=2)
 
 
 @pytest.mark.parametrize(("stream", "options", "match"), [
     (SPEC_EXAMPLE, {}, "nothing to change"),
     (SPEC_EXAMPLE, {"program": 1, "edit_buffer": True}, "not both"),
-    (builders.dump_message("stack", b"", 0), {"program": 16}, "out of range 0-15"),
+    (builders.dump_message("stack", b"", 0), {"program": 17}, "out of range 1-16"),
+    (builders.dump_message("stack", b"", 0), {"program": 0}, "out of range 1-16"),
+    (SPEC_EXAMPLE, {"program": 200}, "out of range 1-50"),
     (builders.dump_message("stack", b"", 0), {"edit_buffer": True}, "no edit buffer"),
     (builders.dump_message("system", b""), {"program": 1}, "retarget one kit"),
     (SPEC_EXAMPLE + builders.dump_message("kit", b"", 1), {"program": 1}, "holds 2 object"),
@@ -142,7 +144,7 @@ def test_convert_stack_and_request():
     (builders.song_request(0), {"edit_buffer": True}, "does not answer"),
 ])
 def test_convert_refusals(stream, options, match):
-    with pytest.raises(DeviceError, match=match):
+    with pytest.raises(DeviceError, match=match):  # OptionError for option values (exit 2)
         convert(stream, **options)
 
 
@@ -152,9 +154,10 @@ def test_split_writes_one_readable_file_per_object():
     backup = full_backup()
     outs = device().split(dumps_of(b"".join(backup)), Options())
     names = [o.name for o in outs]
-    assert names == ["system.syx", "kit-001.syx", "kit-012.syx", "chain-003.syx", "song-001.syx",
-                     "song-006.syx", "stack-16.syx"]
-    song = next(o for o in outs if o.name == "song-001.syx")
+    assert names == ["dtx-001-system.syx", "dtx-002-kit-001.syx", "dtx-003-kit-012.syx",
+                     "dtx-004-chain-003.syx", "dtx-005-song-001.syx", "dtx-006-song-006.syx",
+                     "dtx-007-stack-16.syx"]
+    song = next(o for o in outs if o.name == "dtx-005-song-001.syx")
     assert song.data == b"".join(backup[4:7])
     assert b"".join(o.data for o in outs) == b"".join(backup)
 
@@ -166,8 +169,10 @@ def test_split_names_edit_buffers_repeats_requests_and_incomplete_songs():
               + builders.song_packets(SONG, 2, max_data_bytes=16)[0]
               + spec_bulk(b"ABCD", 0, 0, b""))
     names = [o.name for o in device().split(dumps_of(stream), Options())]
-    assert names == ["kit-edit-buffer.syx", "song-current.syx", "kit-001.syx", "kit-001-2.syx",
-                     "request-kit-012.syx", "song-003-incomplete.syx", "unknown-ABCD.syx"]
+    # numbered in backup order (kits by number, edit buffers last in their group)
+    assert names == ["dtx-004-kit-edit-buffer.syx", "dtx-006-song-current.syx",
+                     "dtx-001-kit-001.syx", "dtx-002-kit-001-2.syx", "dtx-003-request-kit-012.syx",
+                     "dtx-005-song-003-incomplete.syx", "dtx-007-unknown-ABCD.syx"]
 
 
 def test_join_orders_a_backup_and_undoes_split():

@@ -41,6 +41,11 @@ class CasioRZ1(Device):
     title = "Casio RZ-1 drum machine (sample and rhythm RAM)"
     prefixes = (t.HEADER,)
     models = (t.MODEL,)
+    # The RZ-1 has one sample RAM and one rhythm RAM, sent whole: nothing to number.
+    request_names = (
+        ("sample-ram", "the whole sample RAM: pads 1-4 and the link byte (16,384 bytes)"),
+        ("rhythm-ram", "the whole rhythm RAM: patterns and songs (7,680 bytes, layout unknown)"),
+    )
     kinds = tuple(RAM_KINDS)
 
     # --- identify ------------------------------------------------------------------------
@@ -75,6 +80,15 @@ class CasioRZ1(Device):
         }
         if parsed.form == t.CAPTURE:
             dump.notes.append("as sent by the RZ-1; `syxkit convert` makes the loadable file")
+        if ram is not None:
+            # The whole RAM is replaced: there is no slot, only the RAM and the channel.
+            if parsed.form == t.LOADABLE:
+                dump.store = (f"the whole {ram.title} (replaced), on an RZ-1 set to MIDI channel "
+                              f"{dump.channel} (request byte {parsed.channel_byte:02X} "
+                              f"{ram.receive:02X}: receive {ram.title})")
+            else:
+                dump.store = (f"the whole {ram.title} (replaced) when sent: `syxkit send` opens it "
+                              f"with a receive request ({ram.receive:02X}) on the RZ-1's channel")
         if ram is t.SAMPLE and complete:
             link = samples.link_byte(dump.payload)
             meaning = samples.describe_link(link)
@@ -125,6 +139,11 @@ class CasioRZ1(Device):
                                     range(t.REPLY_LEN, len(msg.body) + 1, 2)]
         else:
             params["acknowledgements"] = dump.details["acknowledgements"]
+            # The pairs after the request exactly as found (70 31, 70 32, 71 31 …): decode ->
+            # encode of an untouched request gives the same bytes (found by fuzzing).
+            end = len(msg.data) - (1 if msg.terminated and msg.data.endswith(build.END) else 0)
+            tail = msg.data[t.REQUEST_LEN:end]
+            params["handshakes"] = [tail[i:i + 2].hex(" ") for i in range(0, len(tail), 2)]
         return params
 
     def _decode_ram(self, dump: Dump) -> dict[str, Any]:
@@ -142,11 +161,14 @@ class CasioRZ1(Device):
             }
             params["pads"] = [{"pad": pad.number, **samples.level(values).as_dict()}
                               for pad, values in zip(t.PADS, samples.pads(image), strict=True)]
-        params["data"] = dump.payload.hex()
+        # The RAM image (32 KB of hex for sample RAM) goes under ``raw``: the terminal view of
+        # decode shows the pad summary above and hides it; JSON keeps it for encode.
+        raw: dict[str, Any] = {"data": dump.payload.hex()}
         if not dump.details["complete"] or self._regular(dump) != dump.message.data:
             # An irregular stream (damaged, short, odd framing): keep it, so that encoding the
             # untouched object gives back exactly these bytes.
-            params["original"] = dump.message.data.hex()
+            raw["original"] = dump.message.data.hex()
+        params["raw"] = raw
         return params
 
     def _regular(self, dump: Dump) -> bytes:
@@ -155,6 +177,8 @@ class CasioRZ1(Device):
 
     def _encode_ram(self, obj: dict[str, Any], params: dict[str, Any]) -> bytes:
         kind = obj.get("kind")
+        if isinstance(params.get("raw"), dict):  # older JSON had data/original at the top
+            params = {**params, **params["raw"]}
         try:
             image = bytearray.fromhex(params["data"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -197,7 +221,14 @@ class CasioRZ1(Device):
             return head + b"".join(bytes.fromhex(h) for h in params.get("handshakes", ())) + end
         for code, (ram, direction) in t.REQUESTS.items():
             if kind == f"{ram.name}-{t.REQUEST_KINDS[direction]}":
-                acks = build.ack(channel) * int(params.get("acknowledgements", 0))
+                if isinstance(params.get("handshakes"), list):
+                    try:
+                        acks = b"".join(bytes.fromhex(str(h)) for h in params["handshakes"])
+                    except ValueError as exc:
+                        raise DeviceError(f"{self.id}: params.handshakes: expected byte pairs "
+                                          f"in hex: {exc}") from None
+                else:
+                    acks = build.ack(channel) * int(params.get("acknowledgements", 0))
                 return t.HEADER + bytes([build.channel_byte(channel), code, t.REQUEST_TAIL]) + acks + end
         raise DeviceError(f"{self.id}: unknown kind {kind!r}")
 
@@ -243,8 +274,34 @@ class CasioRZ1(Device):
         found = self.ram_dumps(dumps)
         if not found:
             raise DeviceError("no RZ-1 sample or rhythm dump in the input")
-        return [Output(f"rz1-{i + 1:02d}-{d.kind}.syx", d.message.original)
+        # SOURCE-01-sample-dump.syx …: the source's stem, then the position in the file, so a
+        # plain sort gives the file's order (split -> join of the folder is byte-exact).
+        from pathlib import PurePath
+
+        def stem(d: Dump) -> str:
+            return PurePath(d.message.source).stem if d.message.source else "rz1"
+
+        return [Output(f"{stem(d)}-{i + 1:02d}-{d.kind}.syx", d.message.original)
                 for i, d in enumerate(found)]
+
+    def join(self, dumps: list[Dump], options: Options) -> list[Output]:
+        """A backup file: the RAM dumps given, in the order given (a split folder's names sort
+        in the original file's order), each byte for byte as found. A backup holds each RAM
+        once; an incomplete dump is refused (it would load garbage)."""
+        found = self.ram_dumps(dumps)
+        if not found:
+            raise DeviceError("no RZ-1 sample or rhythm dump in the input (requests and replies "
+                              "carry no RAM)")
+        seen: dict[str, Dump] = {}
+        for dump in found:
+            self.require_complete(dump)
+            if dump.kind in seen:
+                first = seen[dump.kind].message
+                raise DeviceError(f"two {RAM_KINDS[dump.kind].title} dumps ({first.source or 'input'}"
+                                  f" offset {first.offset} and {dump.message.source or 'input'} "
+                                  f"offset {dump.message.offset}); a backup holds one of each")
+            seen[dump.kind] = dump
+        return [Output("rz1-backup.syx", b"".join(d.message.original for d in found))]
 
     def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
         """Rebuild the block framing of a dump whose data all arrived (missing or extra

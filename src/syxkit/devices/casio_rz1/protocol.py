@@ -33,7 +33,7 @@ from typing import Any
 from syxkit.core.codecs import denibble_hi_first
 from syxkit.core.framing import frame
 from syxkit.core.message import Message, hexdump
-from syxkit.devices.base import DeviceError, Dump, Options, Output, Unsupported
+from syxkit.devices.base import DeviceError, Dump, OptionError, Options, Output, Unsupported
 from syxkit.devices.casio_rz1 import build
 from syxkit.devices.casio_rz1 import table as t
 from syxkit.protocols.base import WIRE_BYTES_PER_SECOND, ObjectDone, Peer, Progress, strip_realtime
@@ -613,7 +613,7 @@ def _fetch(rams: list[t.Ram], options: Options) -> Fetch:
 def request_protocol(what: str, options: Options) -> Fetch:
     ram = WHAT.get(str(what).strip().lower())
     if ram is None:
-        raise DeviceError(f"casio-rz1: cannot request {what!r}; the RZ-1 sends sample-ram or "
+        raise OptionError(f"casio-rz1: cannot request {what!r}; the RZ-1 sends sample-ram or "
                           "rhythm-ram")
     return _fetch([ram], options)
 

@@ -13,9 +13,11 @@ from syxkit.devices.casio_vz import protocol as vz_protocol
 from syxkit.devices.casio_vz.dosfiles import RecordMessage, extension_note, read_dos_file
 from syxkit.devices.casio_vz.identify import identify as identify_message
 from syxkit.devices.casio_vz.sounds import (
+    RAW,
     decode_object,
     encode_object,
     example_voice,
+    raw_part,
     sound_bytes,
     with_name,
 )
@@ -32,6 +34,7 @@ from syxkit.devices.casio_vz.table import (
     SINGLE_HEADER_LEN,
     Tag,
 )
+from syxkit.devices.params import MISSING, ParamError, Said, integer, require_object
 
 _CONTROL_TAGS = {kind: tag for tag, kind in CONTROL_KINDS.items()}
 _MASTER_SELECT = {kind: sub for sub, kind in MASTER_KINDS.items()}
@@ -48,6 +51,13 @@ def _where(dump: Dump) -> str:
     if dump.index is not None:
         where += f", part {dump.index} ({dump.slot})"
     return where
+
+
+def _stored_checksum(kept: dict[str, Any], path: str) -> int | None:
+    value = kept.get("checksum")
+    if value is not None and not integer(0, 0x7F).check(value):
+        raise ParamError(path, "a checksum byte 0-127 (kept as found)", value)
+    return value
 
 
 def _safe(name: str | None) -> str:
@@ -106,18 +116,28 @@ class CasioVZ(Device):
 
     def decode(self, dump: Dump) -> dict[str, Any]:
         if dump.kind in OBJECTS:
-            params = decode_object(self._payload(dump), OBJECTS[dump.kind])
+            params = self._object_params(dump)
             if dump.index is None:
                 params["range"] = dump.details.get("range", DEFAULT_RANGE)
+                kept = {}
+                if dump.details.get("trailing"):
+                    kept["trailing"] = dump.details["trailing"]
+                if dump.message is not None and not dump.message.terminated:
+                    kept["unterminated"] = True
+                if kept:
+                    params.setdefault(RAW, {}).update(kept)
             return params
         if dump.kind == "bulk":
             if dump.details.get("content") == "unknown":
                 raise DeviceError(f"{_where(dump)}: bulk data of unexpected size cannot be decoded "
                                   f"({'; '.join(map(str, dump.problems))})")
-            return {"content": dump.details["content"], "parts": [
+            out: dict[str, Any] = {"content": dump.details["content"], "parts": [
                 {"index": p.index, "kind": p.kind, "program": p.program, "slot": p.slot,
-                 "name": p.name, "params": decode_object(self._payload(p), OBJECTS[p.kind])}
+                 "name": p.name, "params": self._object_params(p)}
                 for p in dump.parts]}
+            if dump.message is not None and not dump.message.terminated:
+                out[RAW] = {"unterminated": True}
+            return out
         if dump.kind == "bulk-open" and isinstance(dump.details.get("content"), str) \
                 and not dump.problems:
             return {"content": dump.details["content"]}
@@ -128,40 +148,115 @@ class CasioVZ(Device):
         # Everything whose layout is unknown (multi, mode, VZ-8M data, malformed): as found.
         return {"bytes": dump.message.data.hex(" ").upper()}
 
-    def encode(self, obj: dict[str, Any]) -> bytes:
-        kind, params = obj.get("kind"), obj.get("params")
+    def _object_params(self, dump: Dump) -> dict[str, Any]:
+        params = decode_object(self._payload(dump), OBJECTS[dump.kind])
+        if dump.checksum == "bad":
+            # Kept as found so that encode gives the same bytes; `syxkit fix` repairs it.
+            params.setdefault(RAW, {})["checksum"] = dump.details["checksum_byte"]
+        return params
+
+    def encode(self, obj: dict[str, Any], base: Dump | None = None) -> bytes:
+        """Bytes from a ``decode --json`` object (panel values). ``base``: a casio-vz dump of
+        the same kind (``encode --base FILE``) whose values fill what the JSON leaves out;
+        without it every value must be there. Errors are :class:`ParamError` naming the JSON
+        path. What no panel value shows (extra bits, a name's odd bytes, a bad checksum,
+        trailing bytes, a missing F7) is under ``params.raw`` and comes back as found."""
+        obj = require_object(obj)
+        if base is not None and base.device != self.id:
+            raise DeviceError(f"--base is a {base.device} dump, not a {self.id} one")
+        kind = obj.get("kind", base.kind if base is not None else MISSING)
+        if kind is MISSING:
+            raise ParamError("kind", "the kind of message (voice, opmem, bulk, ...)", MISSING)
+        params = obj.get("params", {} if base is not None else MISSING)
         if not isinstance(params, dict):
-            raise ValueError("'params' must be an object")
+            raise ParamError("params", "an object", params)
         if "bytes" in params:
-            data = bytes.fromhex(params["bytes"])
+            try:
+                data = bytes.fromhex(params["bytes"])
+            except (TypeError, ValueError):
+                raise ParamError("params.bytes", "hex bytes", params["bytes"]) from None
             if not data.startswith(FAMILY_PREFIX):
-                raise ValueError("params.bytes is not a VZ message (expected F0 44 03 …)")
+                raise ParamError("params.bytes", "a VZ message (F0 44 03 ...)",
+                                 Said(data[:4].hex(" ").upper()))
             return data
-        channel = obj.get("channel") or 1
+        known = (*OBJECTS, "bulk", "bulk-open", *_CONTROL_TAGS, *_MASTER_SELECT)
+        if kind not in known:
+            raise ParamError("kind", f"one of {', '.join(dict.fromkeys(known))} (or params.bytes)",
+                             kind)
+        channel = obj.get("channel", MISSING)
+        if channel is MISSING and base is not None:
+            channel = base.channel or 1
+        if not integer(1, 16).check(channel):
+            raise ParamError("channel", "a whole number 1-16", channel)
+        if base is not None and base.kind != kind:
+            raise DeviceError(f"--base holds a {base.kind}; a {kind} is needed to fill what the "
+                              "JSON leaves out")
+        base_params = self.decode(base) if base is not None and kind in (*OBJECTS, "bulk") else None
         if kind in OBJECTS:
-            payload = encode_object(params, obj.get("name"), OBJECTS[kind])
-            return msg.single_message(payload, OBJECTS[kind], channel, params.get("range", DEFAULT_RANGE))
+            spec = OBJECTS[kind]
+            name = obj.get("name", base.name if base is not None else None)
+            payload = encode_object(params, name, spec, base_params)
+            kept = raw_part(params) if RAW in params else raw_part(base_params or {})
+            range_byte = params.get("range", (base_params or {}).get("range", DEFAULT_RANGE))
+            if not integer(0, 0x7F).check(range_byte):
+                raise ParamError("params.range", "a whole number 0-127", range_byte)
+            data = msg.single_message(payload, spec, channel, range_byte,
+                                      _stored_checksum(kept, "params.raw.checksum"))
+            trailing = kept.get("trailing")
+            if trailing:
+                try:
+                    data = data[:-1] + bytes.fromhex(trailing) + b"\xf7"
+                except (TypeError, ValueError):
+                    raise ParamError("params.raw.trailing", "hex bytes", trailing) from None
+            return data[:-1] if kept.get("unterminated") is True else data
         if kind == "bulk":
-            voices, opmems = [], []
-            for i, part in enumerate(params.get("parts") or []):
+            parts = params.get("parts", MISSING)
+            base_parts = (base_params or {}).get("parts", [])
+            if parts is MISSING and base_parts:
+                parts = base_parts
+            if not isinstance(parts, list) or not parts:
+                raise ParamError("params.parts", f"a list of {BANK_SIZE} voices and/or "
+                                 f"{BANK_SIZE} op-mems", parts)
+            voices, opmems, stored = [], [], {}
+            for i, part in enumerate(parts):
+                path = f"params.parts[{i}]"
+                if not isinstance(part, dict):
+                    raise ParamError(path, "an object (index, kind, name, params)", part)
                 spec = OBJECTS.get(part.get("kind"))
                 if spec is None:
-                    raise ValueError(f"params.parts[{i}].kind must be 'voice' or 'opmem'")
-                (voices if spec.kind == "voice" else opmems).append(
-                    encode_object(part.get("params"), part.get("name"), spec))
-            return msg.bulk_data(voices, opmems, channel)
+                    raise ParamError(f"{path}.kind", '"voice" or "opmem"', part.get("kind", MISSING))
+                bp = base_parts[i] if i < len(base_parts) and base_parts[i]["kind"] == spec.kind \
+                    else None
+                payload = encode_object(part.get("params", MISSING if bp is None else {}),
+                                        part.get("name", bp["name"] if bp else None), spec,
+                                        bp["params"] if bp else None, f"{path}.params")
+                sub = part.get("params") if isinstance(part.get("params"), dict) else {}
+                kept = raw_part(sub, f"{path}.params") if RAW in sub else \
+                    raw_part(bp["params"] if bp else {})
+                check = _stored_checksum(kept, f"{path}.params.raw.checksum")
+                if check is not None:
+                    stored[i] = check
+                (voices if spec.kind == "voice" else opmems).append(payload)
+            try:
+                data = msg.bulk_data(voices, opmems, channel, stored)
+            except ValueError as exc:
+                raise ParamError("params.parts", f"{BANK_SIZE} voices and/or {BANK_SIZE} "
+                                 f"op-mems, voices first ({exc})",
+                                 Said(f"{len(voices)} voices, {len(opmems)} op-mems")) from None
+            return data[:-1] if raw_part(params).get("unterminated") is True else data
         if kind == "bulk-open":
-            return msg.bulk_open(params.get("content", "voices"), channel)
+            try:
+                return msg.bulk_open(params.get("content", "voices"), channel)
+            except ValueError:
+                raise ParamError("params.content", "one of voices, opmems, voices+opmems, "
+                                 "vz8m-total", params.get("content")) from None
         if kind in _CONTROL_TAGS:
             return msg.control_message(_CONTROL_TAGS[kind], channel, vz8m=obj.get("model") == "VZ-8M")
-        if kind in _MASTER_SELECT:
-            value = params.get("value")
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFF:
-                raise ValueError(f"params.value {value!r} is not a number 0-255")
-            return HEADER + bytes([0x70 | (channel - 1), Tag.MASTER, _MASTER_SELECT[kind],
-                                   value >> 4, value & 0x0F, 0xF7])
-        raise ValueError(f"cannot encode a {DEVICE_ID} {kind!r} (known: voice, opmem, bulk, "
-                         "bulk-open/close/ok/error, master-tune, transpose, or params.bytes)")
+        value = params.get("value", MISSING)
+        if not integer(0, 0xFF).check(value):
+            raise ParamError("params.value", "a whole number 0-255", value)
+        return HEADER + bytes([0x70 | (channel - 1), Tag.MASTER, _MASTER_SELECT[kind],
+                               value >> 4, value & 0x0F, 0xF7])
 
     # -- repair and rename ------------------------------------------------------------------
 

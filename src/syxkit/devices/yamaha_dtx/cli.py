@@ -9,10 +9,13 @@ from syxkit.core.fileio import atomic_write
 from syxkit.devices.yamaha_dtx import builders
 from syxkit.devices.yamaha_dtx.table import KINDS, type_for_kind
 
-NUMBERING = """Numbering: --program is the object number as sent on the wire, counted from 0;
-the panel counts from 1, so User kit 12 is --program 11 (or --panel 12). The generic
-commands (syxkit convert --program N) take the wire number too; syxkit info shows both
-(program = wire number, slot = panel name)."""
+NUMBERING = """Numbering: as the module's display counts, from 1: User kit 12 is --program 12
+(wire number 11, bytes 00 0B), in `syxkit convert --program`, `syxkit send --program` and
+`syxkit request yamaha-dtxtreme2 kit:12` alike; --wire N (or kit:wire:N) gives the wire number,
+from 0. Ranges: kits 1-50, chains 1-32, songs 1-32 (syxkit's assumption: the Data List gives
+only the 16 stacks; --set user_kits=N etc. in request/backup), stacks 1-16. syxkit info shows
+the panel name with the wire bytes beside it, and where each dump is stored (device number
+and object number)."""
 
 
 @click.group(name="dtx", help=f"Yamaha DTXtreme IIs tools.\n\n{NUMBERING}")
@@ -28,17 +31,22 @@ current song (7F 7F), so a song needs a number.
 
 Without -o the request is printed as hex.""")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--program", type=INT, help="Object number as on the wire (0-based).")
-@click.option("--panel", type=click.IntRange(min=1), help="Object number as the panel shows it (from 1).")
+@click.option("--program", type=INT, help="Object number as the panel shows it (from 1).")
+@click.option("--panel", type=INT, help="The same as --program (kept for older scripts).")
+@click.option("--wire", type=INT, help="Object number as on the wire (from 0).")
 @click.option("--edit-buffer", is_flag=True, help="Ask for the kit/chain edit buffer (7F 7F).")
 @click.option("--device-number", type=click.IntRange(1, 16), default=1, show_default=True,
               help="The module's MIDI device number (1-16).")
 @click.option("-o", "--output", type=click.Path(), help="File to write the request to.")
-def request(kind, program, panel, edit_buffer, device_number, output) -> None:
-    if program is not None and panel is not None:
-        raise click.UsageError("give --program (wire, from 0) or --panel (from 1), not both")
-    number = builders.panel_number(panel) if panel is not None else program
+def request(kind, program, panel, wire, edit_buffer, device_number, output) -> None:
+    if sum(v is not None for v in (program, panel, wire)) > 1:
+        raise click.UsageError("give one of --program (panel, from 1), --panel or --wire "
+                               "(from 0), not both")
     try:
+        panel_given = program if program is not None else panel
+        number = builders.panel_number(panel_given) if panel_given is not None else wire
+        if number is not None and number < 0:
+            raise ValueError(f"--wire {number}: wire numbers are 0 or more")
         data = builders.request_message(kind, number, device_number=device_number,
                                         edit_buffer=edit_buffer)
     except ValueError as exc:

@@ -238,11 +238,24 @@ class YamahaDTXtreme2(Device):
         return objects
 
     def split(self, dumps: list[Dump], options: Options) -> list[Output]:
-        """One file per object (a song's packets together, in order), named by panel number:
-        system.syx, kit-012.syx, chain-003.syx, song-001.syx, stack-16.syx. Bytes are copied
-        as they are; a song with missing packets is written as song-NNN-incomplete.syx."""
+        """One file per object (a song's packets together, in order), named by the source
+        file's stem, the object's place in backup order and its panel number:
+        BACKUP-001-system.syx, BACKUP-003-kit-012.syx, BACKUP-010-song-001.syx … so that a
+        plain sort lists them as a backup holds them (and two backups split into one folder
+        never collide). Bytes are copied as they are; a song with missing packets is written
+        as …-song-NNN-incomplete.syx."""
+        from pathlib import PurePath
+
         objects = group_objects(dumps)
-        return [Output(name, obj.data()) for obj, name in zip(objects, unique_names(objects), strict=True)]
+        # Stable sort: repeats and edit buffers keep their file order within their slot.
+        rank = {id(o): i for i, o in enumerate(sorted(objects, key=BackupObject.sort_key))}
+        width = max(3, len(str(len(objects))))
+        outputs = []
+        for obj, name in zip(objects, unique_names(objects), strict=True):
+            source = obj.first.message.source if obj.first.message is not None else ""
+            stem = PurePath(source).stem if source else "dtx"
+            outputs.append(Output(f"{stem}-{rank[id(obj)] + 1:0{width}d}-{name}", obj.data()))
+        return outputs
 
     def join(self, dumps: list[Dump], options: Options) -> list[Output]:
         """A backup file: system, kits, chains, songs, stacks, each by number (edit buffers last

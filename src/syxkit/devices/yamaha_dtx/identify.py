@@ -75,7 +75,7 @@ def file_offset(message: Message, pos: int) -> int:
 def dump_slot(otype: ObjectType, number: int) -> str:
     """The panel's name with the wire number beside it: "User kit 12 (wire 00 0B)"."""
     label = slot_label(otype, number)
-    return label if not otype.numbered else f"{label} (wire {hex14(number)})"
+    return label if not otype.numbered or number == EDIT_BUFFER else f"{label} (wire {hex14(number)})"
 
 
 def store_text(otype: ObjectType, number: int, device: int) -> str:

@@ -516,8 +516,10 @@ class DtxFetch(Peer):
             return
         if dump.kind != item.otype.kind or dump.program != item.number:
             late = ""
-            if self.silent and dump.slot in self.silent:
-                late = (f"; {dump.slot} answered after its no-reply time-out "
+            # silent holds panel labels (Item.label); dump.slot adds the wire number beside it
+            label = slot_label(type_for_kind(dump.kind), dump.program) if dump.program is not None else None
+            if self.silent and label in self.silent:
+                late = (f"; {label} answered after its no-reply time-out "
                         f"({self.no_reply_timeout:g} s): raise no_reply_timeout")
             self._damaged(self._waiting_for, f"the module sent {dump.slot or dump.kind} "
                                                 f"({got}) at stream offset {offset}{late}")
