@@ -270,7 +270,7 @@ WRITERS = {
     "rz1 unpack": (["rz1", "unpack", "rz.syx", "-o", "OUT"], False),
     "cz request": (["cz", "request", "--program", "0x20", "-o", "OUT"], False),
     "kstation request": (["kstation", "request", "current", "-o", "OUT"], False),
-    "dtx request": (["dtx", "request", "kit", "--program", "0", "-o", "OUT"], False),
+    "dtx request": (["dtx", "request", "kit", "--program", "1", "-o", "OUT"], False),
 }
 
 
@@ -324,9 +324,11 @@ def test_every_writer_reports_output_problems_in_one_line(ws, command, problem, 
         monkeypatch.setattr(fileio.os, "fsync", _refuse(errno.ENOSPC))
         said = "the disk is full"
     elif problem == "dev-full":
-        if folder or not Path("/dev/full").exists():
-            pytest.skip("/dev/full is a file target")
-        out = "/dev/full"
+        if folder or not Path("/dev/full").is_char_device():
+            pytest.skip("/dev/full (a real ENOSPC) is a file target, and needs /dev/full")
+        # through a link in the test's folder: a regressed writer replaces the link, never
+        # /dev/full itself (as root a rename over /dev/full would put a plain file in /dev)
+        os.symlink("/dev/full", out)
         said = "the disk is full"
     elif problem == "permission-denied":
         monkeypatch.setattr(fileio.os, "replace", _refuse(errno.EACCES))

@@ -30,7 +30,8 @@ from syxkit.devices.base import Device
 # Modules no command below needs; importing one of them at start is the regression.
 HEAVY = ("mido", "rtmidi", "jack", "sqlite3", "_sqlite3", "numpy", "importlib.metadata",
          "syxkit.library", "syxkit.midi", "syxkit.transfer", "syxkit.emulators",
-         "syxkit.cli.lib", "syxkit.cli.live", "syxkit.cli.ops", "syxkit.cli.demo")
+         "syxkit.cli.lib", "syxkit.cli.live", "syxkit.cli.ops", "syxkit.cli.demo", "syxkit.cli.web",
+         "syxkit.web", "fastapi", "uvicorn")
 DRIVERS = {b.id: f"syxkit.devices.{b.module}" for b in registry.BUILTIN}
 
 # Runs ``syxkit ARGS`` as the console script does, then writes the names of every imported
@@ -113,8 +114,8 @@ def test_help_lists_commands_without_importing_them(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in COMMANDS:
         assert f"\n  {name} " in proc.stdout
-    imported = [m for m in ("syxkit.cli.info", "syxkit.cli.ops", "syxkit.cli.lib", "syxkit.cli.live",
-                            "syxkit.cli.demo", *DRIVERS.values()) if loaded(modules, m)]
+    imported = [m for m in (*(f"syxkit.cli.{name}" for name in MODULES), *DRIVERS.values())
+                if loaded(modules, m)]
     assert imported == []
 
 

@@ -94,7 +94,7 @@ class Items:
 
     @property
     def expected(self) -> str:
-        item = self.item
+        item = self.item.items[0] if isinstance(self.item, PerIndex) else self.item
         what = item.plural if isinstance(item, Leaf) and item.plural else (
             "objects" if isinstance(item, Node) else "items")
         return f"a list of {self.count} {what}"

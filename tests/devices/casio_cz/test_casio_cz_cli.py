@@ -128,8 +128,8 @@ def test_split_and_rename(tmp_path):
     res = run("split", corpus_path("cz", "230SB7.syx"), "-o", tmp_path / "parts")
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (tmp_path / "parts").iterdir())
-    assert names == ["20-internal-1.syx", "21-internal-2.syx", "22-internal-3.syx",
-                     "23-internal-4.syx"]
+    assert names == ["230SB7-01-20-internal-1.syx", "230SB7-02-21-internal-2.syx",
+                     "230SB7-03-22-internal-3.syx", "230SB7-04-23-internal-4.syx"]
     named = tmp_path / "n.syx"
     named.write_bytes(M.tone_message(plain_tone() + b"OLD".ljust(16), 1, 0x01))
     res = run("rename", named, "--name", "brass 2", "-o", tmp_path / "r.syx")
@@ -145,3 +145,18 @@ def test_fix_says_nothing_to_change(tmp_path):
     res = run("fix", corpus_path("cz", "bassbling.syx"), "-o", tmp_path / "f.syx")
     assert res.exit_code == 0 and "0 change(s)" in res.output
     assert (tmp_path / "f.syx").read_bytes() == corpus_path("cz", "bassbling.syx").read_bytes()
+
+
+@pytest.mark.parametrize("name,join_args", [
+    ("cz101-preset.bank", ["--as-edit-buffer"]),  # 16 tones all for the edit buffer
+    ("INTERNAL.SYX", []),
+    ("BASS.SYX", []),
+])
+def test_split_then_join_of_the_sorted_folder_gives_the_file_back(tmp_path, name, join_args):
+    src = corpus_path("cz", name)
+    assert run("split", src, "-o", tmp_path / "parts").exit_code == 0
+    parts = sorted((tmp_path / "parts").iterdir())
+    assert len(parts) == len(dumps_of(src.read_bytes()))
+    res = run("join", *parts, "-o", tmp_path / "back.syx", *join_args)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "back.syx").read_bytes() == src.read_bytes()

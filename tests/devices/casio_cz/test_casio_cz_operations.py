@@ -177,21 +177,24 @@ def test_join_named_tones_for_a_cz101_drops_names():
 
 # -- split / rename / misc ------------------------------------------------------------------
 
-def test_split_names_files_by_slot():
+def test_split_names_files_by_source_place_and_slot():
     data = corpus_path("cz", "INTERNAL.SYX").read_bytes()
-    outs = DEVICE.split(dumps_of(data), Options())
-    assert outs[0].name == "20-internal-1.syx" and outs[15].name == "2f-internal-16.syx"
+    outs = DEVICE.split(dumps_of(data, "/x/INTERNAL.SYX"), Options())
+    assert outs[0].name == "INTERNAL-01-20-internal-1.syx"
+    assert outs[15].name == "INTERNAL-16-2f-internal-16.syx"
     assert b"".join(o.data for o in outs) == data
-    outs = DEVICE.split(dumps_of(data), Options(model="CZ-5000"))
-    assert outs[9].name == "29-internal-b2.syx"
-    eb = DEVICE.split(dumps_of(corpus_path("cz", "cz101-preset.bank").read_bytes()), Options())
-    assert [o.name for o in eb[:3]] == ["60-edit-buffer.syx", "60-edit-buffer-2.syx",
-                                       "60-edit-buffer-3.syx"]
+    outs = DEVICE.split(dumps_of(data, "INTERNAL.SYX"), Options(model="CZ-5000"))
+    assert outs[9].name == "INTERNAL-10-29-internal-b2.syx"
+    eb = DEVICE.split(dumps_of(corpus_path("cz", "cz101-preset.bank").read_bytes(),
+                               "cz101-preset.bank"), Options())
+    names = [o.name for o in eb]
+    assert names[:2] == ["cz101-preset-01-60-edit-buffer.syx", "cz101-preset-02-60-edit-buffer.syx"]
+    assert sorted(names) == names  # a plain sort keeps the bank's order (issue 13 point 8)
     named = one(M.tone_message(plain_tone() + b"WARM PAD".ljust(16), 1, 0x09))
     (o,) = DEVICE.split([named], Options())
-    assert o.name == "09-b2-warm-pad.syx"
+    assert o.name == "test-01-09-b2-warm-pad.syx"
     (f,) = DEVICE.split(captures(1), Options())
-    assert f.name == "fetched.syx"
+    assert f.name.endswith("-01-fetched.syx")
 
 
 def test_rename():

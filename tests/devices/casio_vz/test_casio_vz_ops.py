@@ -260,7 +260,8 @@ def test_killer_organ_round_trip_and_params(tmp_path):
     p = obj["params"]
     assert obj["name"] == "KILLER ORGAN" and p["range"] == 0x40
     assert p["lines"]["A"]["mode"] == "ring" and p["modules"]["M1"]["waveform"] == "sine"
-    assert p["modules"]["M2"]["detune"] == {"fine": 0, "fixed_pitch": False, "range": 0, "sign": "-", "notes": 12}
+    assert p["modules"]["M2"]["detune"] == {"fine": 0, "fixed_pitch": False, "range": 0, "sign": "-",
+                                            "octave": 1, "note": 0}
     assert p["modules"]["M1"]["envelope"][0] == {"rate": 127, "velocity": False, "level": 127, "sustain": True}
     assert all(mod["on"] for mod in p["modules"].values())
     (tmp_path / "ko.json").write_text(json.dumps(obj))

@@ -9,7 +9,6 @@ from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Dump
 from syxkit.devices.casio_cz.messages import transpose_semitones
 from syxkit.devices.casio_cz.slots import readings, slot_label
-from syxkit.devices.casio_cz.tone import tone_notes
 from syxkit.devices.casio_cz.table import (
     BEND_RANGE_MAX,
     CHANNEL_BASE,
@@ -24,6 +23,7 @@ from syxkit.devices.casio_cz.table import (
     TONE_BYTES,
     Command,
 )
+from syxkit.devices.casio_cz.tone import tone_notes
 
 DEVICE_ID = "casio-cz"
 

@@ -7,6 +7,9 @@ bank file is nothing but receive-form tones addressed to consecutive slots.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
+
 from syxkit.core.codecs import decode_name, encode_name
 from syxkit.devices.base import DeviceError, Dump, Options, Output
 from syxkit.devices.casio_cz import messages
@@ -159,20 +162,34 @@ def _stem(dump: Dump, pp: int | None, model: str | None) -> str:
     return stem
 
 
+def source_stem(dump: Dump) -> str:
+    """The stem of the file a dump came from, safe in a file name ("input" when unknown)."""
+    source = dump.message.source if dump.message is not None else ""
+    stem = PurePath(source.split("!")[-1]).stem if source else ""
+    return re.sub(r"[^0-9A-Za-z._+-]+", "-", stem).strip("-.") or "input"
+
+
+def numbered(items: list[tuple[Dump, str]]) -> list[str]:
+    """``SOURCE-NN-what`` for each (dump, what), NN its place in the input counted from 1 and
+    zero-padded, so that a plain sort of the names gives back the input order (and `join`
+    of the sorted folder rebuilds the same bank)."""
+    width = max(2, len(str(len(items))))
+    return [f"{source_stem(d)}-{k:0{width}d}-{what}" for k, (d, what) in enumerate(items, 1)]
+
+
 def split(dumps: list[Dump], options: Options) -> list[Output]:
     model = _fresh_model(options)
-    outputs: list[Output] = []
-    used: dict[str, int] = {}
+    items: list[tuple[Dump, str]] = []
     for dump in dumps:
         if dump.message is None:
             continue
         if dump.kind in ("tone", "operation-memory"):
-            stem = _stem(dump, dump.program, model)
+            what = _stem(dump, dump.program, model)
         else:
-            stem = dump.kind
-        n = used.get(stem, 0) + 1
-        used[stem] = n
-        name = stem if n == 1 else f"{stem}-{n}"
+            what = dump.kind
+        items.append((dump, what))
+    outputs = []
+    for (dump, _), name in zip(items, numbered(items), strict=True):
         msg = dump.message
         outputs.append(Output(name + ".syx", msg.data if msg.terminated else msg.original))
     return outputs

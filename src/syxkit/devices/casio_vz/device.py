@@ -186,8 +186,10 @@ class CasioVZ(Device):
         channel = obj.get("channel", MISSING)
         if channel is MISSING and base is not None:
             channel = base.channel or 1
+        if channel is None:
+            channel = 1  # a DOS librarian record carries no channel: sent on channel 1
         if not integer(1, 16).check(channel):
-            raise ParamError("channel", "a whole number 1-16", channel)
+            raise ParamError("channel", "a whole number 1-16 (or null: 1)", channel)
         if base is not None and base.kind != kind:
             raise DeviceError(f"--base holds a {base.kind}; a {kind} is needed to fill what the "
                               "JSON leaves out")
