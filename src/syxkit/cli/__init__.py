@@ -28,7 +28,7 @@ class Lazy(NamedTuple):
 
 # The CLI's own command modules, each with a COMMANDS list. A new module goes here and its
 # commands into COMMANDS below (the test prints the entries to paste).
-MODULES = ("info", "ops", "demo", "live", "lib", "web")
+MODULES = ("info", "ops", "demo", "live", "lib", "web", "render")
 
 COMMANDS: dict[str, Lazy] = {
     "backup": Lazy("syxkit.cli.live:backup", "Fetch everything DEVICE can send: one file per object, one combined file, a manifest."),
@@ -49,6 +49,7 @@ COMMANDS: dict[str, Lazy] = {
     "ports": Lazy("syxkit.cli.live:ports", "List every MIDI input and output on every backend, and why a backend is unavailable."),
     "receive": Lazy("syxkit.cli.live:receive", "Record whatever the device sends from its panel, answering its handshakes (the VZ's bulk open), until the line is quiet."),
     "rename": Lazy("syxkit.cli.ops:rename", "Give a patch a new name, where the device stores names."),
+    "render": Lazy("syxkit.cli.render:render", "Render a CZ tone, VZ voice or RZ-1 pad of PATH as a 16-bit mono WAV (no synth needed)."),
     "request": Lazy("syxkit.cli.live:request", "Fetch one object WHAT from DEVICE, named the device's way and counted as its display counts (the WHAT names of each device are listed below)."),
     "rz1": Lazy("device:casio-rz1", "Casio RZ-1: sample RAM as WAV files, RAM images, loadable dump files."),
     "send": Lazy("syxkit.cli.live:send", "Send a dump FILE to its device, with the device's handshake and pacing."),

@@ -131,13 +131,15 @@ def test_split_names_are_unique_and_blocks_kept_as_found(tmp_path):
     bank = m.bulk_file([example_voice("SAME")] * 64, [example_opmem("OP/1")] * 64, channel=3)
     outputs = DEVICE.split(dumps(bank), Options())
     assert len(outputs) == 128 and len({o.name for o in outputs}) == 128
-    assert outputs[0].name == "voice-A1-SAME.syx" and outputs[64].name == "opmem-A1-OP_1.syx"
+    assert outputs[0].name == "x-001-voice-A1-SAME.syx"
+    assert outputs[64].name == "x-065-opmem-A1-OP_1.syx"
+    assert [o.name for o in outputs] == sorted(o.name for o in outputs)
     for o in outputs[:3] + outputs[64:67]:
         d = dumps(o.data)[0]
         assert d.checksum == "ok" and d.channel == 3 and len(o.data) in (681, 209)
     result = invoke("split", "--channel", "9", corpus_path("vz", "KILLER_ORGAN.syx"), "-o", tmp_path)
     assert result.exit_code == 0
-    out = tmp_path / "voice-KILLER_ORGAN.syx"
+    out = tmp_path / "KILLER_ORGAN-01-voice-KILLER_ORGAN.syx"
     assert dumps(out.read_bytes())[0].channel == 9
 
 
@@ -146,7 +148,7 @@ def test_split_keeps_a_damaged_part_and_says_so():
     bank[8 + 6 + 3 * 673 + 10] = 0x33  # not a nibble in part 3
     bank[8 + 6 + 7 * 673 + 672] ^= 1  # bad checksum in part 7
     outputs = DEVICE.split(dumps(bytes(bank)), Options())
-    assert outputs[3].name == "voice-A4-unnamed-damaged.syx"
+    assert outputs[3].name == "x-04-voice-A4-unnamed-damaged.syx"
     assert dumps(outputs[3].data)[0].problems
     assert dumps(outputs[7].data)[0].checksum == "bad"
 
@@ -301,3 +303,28 @@ def test_demo_builds_a_vz_voice(tmp_path):
     assert result.exit_code == 0, result.output
     dump = dumps((tmp_path / "examples" / "casio-vz.syx").read_bytes())[0]
     assert dump.name == "SYXKIT DEMO" and dump.checksum == "ok"
+
+
+@pytest.mark.parametrize("name", ["PBANK1.P64", "OBANK1.O64"])
+def test_dos_bank_split_then_join_of_the_sorted_folder_keeps_the_order(tmp_path, name):
+    # Issue 13 point 8: a DOS bank split into voice-NAME.syx files came back alphabetical.
+    src = corpus_path("vz", "dos_files", name)
+    assert invoke("split", src, "-o", tmp_path / "parts").exit_code == 0
+    files = sorted((tmp_path / "parts").iterdir())
+    assert len(files) == 64 and files[0].name.startswith(f"{src.stem}-01-")
+    bank = tmp_path / "bank.syx"
+    assert invoke("convert", src, "-o", bank).exit_code == 0
+    back = tmp_path / "back.syx"
+    result = invoke("join", *files, "-o", back)
+    assert result.exit_code == 0, result.output
+    assert back.read_bytes() == bank.read_bytes()
+
+
+def test_bulk_split_then_join_gives_the_bulk_back(tmp_path):
+    payloads = [example_voice(f"V{i:02}") for i in range(64)][::-1]  # names not in slot order
+    src = tmp_path / "B.syx"
+    src.write_bytes(m.bulk_file(payloads, channel=5))
+    assert invoke("split", src, "-o", tmp_path / "parts").exit_code == 0
+    back = tmp_path / "back.syx"
+    assert invoke("join", *sorted((tmp_path / "parts").iterdir()), "-o", back).exit_code == 0
+    assert back.read_bytes() == src.read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Any
 
 from syxkit.core.message import Message
@@ -58,6 +59,12 @@ def _stored_checksum(kept: dict[str, Any], path: str) -> int | None:
     if value is not None and not integer(0, 0x7F).check(value):
         raise ParamError(path, "a checksum byte 0-127 (kept as found)", value)
     return value
+
+
+def _source_stem(dump: Dump) -> str:
+    source = dump.message.source if dump.message is not None else ""
+    stem = PurePath(source.split("!")[-1]).stem if source else ""
+    return re.sub(r"[^0-9A-Za-z._+-]+", "-", stem).strip("-.") or "input"
 
 
 def _safe(name: str | None) -> str:
@@ -391,17 +398,10 @@ class CasioVZ(Device):
             d.details.get("range", DEFAULT_RANGE))) for k, d in enumerate(voices + opmems)]
 
     def split(self, dumps: list[Dump], options: Options) -> list[Output]:
+        """One file per object, named ``SOURCE-NN-what`` (NN = place in the input, zero-padded),
+        so that a plain sort of the folder gives the input order and `join` rebuilds the bank."""
         ch = options.get("channel")
-        outputs: list[Output] = []
-        used: set[str] = set()
-
-        def add(stem: str, data: bytes) -> None:
-            name, k = f"{stem}.syx", 2
-            while name in used:
-                name, k = f"{stem}-{k}.syx", k + 1
-            used.add(name)
-            outputs.append(Output(name, data))
-
+        items: list[tuple[Dump, str, bytes]] = []
         for d in dumps:
             if d.kind in CONTROL_KINDS.values():
                 continue  # the handshake belongs to the bulk being split
@@ -415,17 +415,20 @@ class CasioVZ(Device):
                     # The block as found (stored checksum included); a damaged one stays damaged
                     # and is named so.
                     damaged = "-damaged" if p.payload is None else ""
-                    add(f"{p.kind}-{p.slot}-{_safe(p.name)}{damaged}", head + chunk + b"\xf7")
+                    items.append((d, f"{p.kind}-{p.slot}-{_safe(p.name)}{damaged}",
+                                  head + chunk + b"\xf7"))
             elif d.kind in OBJECTS:
                 data = d.message.data
                 if ch is not None and d.payload is not None:
                     data = data[:4] + bytes([0x70 | (ch - 1)]) + data[5:]
-                add(f"{d.kind}-{_safe(d.name)}", data)
+                items.append((d, f"{d.kind}-{_safe(d.name)}", data))
             else:
-                add(f"{d.kind}", d.message.data)
-        if not outputs:
+                items.append((d, f"{d.kind}", d.message.data))
+        if not items:
             raise DeviceError("nothing to split: no voice, op-mem or bulk dump in the input")
-        return outputs
+        width = max(2, len(str(len(items))))
+        return [Output(f"{_source_stem(d)}-{k:0{width}d}-{what}.syx", data)
+                for k, (d, what, data) in enumerate(items, 1)]
 
     # -- live transfers: the bulk handshake (protocol.py) and the emulated VZ (emulator.py) ------
 
