@@ -7,6 +7,8 @@ on a shared machine falls on all of them alike):
 - ``python -c pass``: the interpreter syxkit runs on, doing nothing (the floor);
 - ``syxkit --version``;
 - ``syxkit info TONE.syx``: one CZ tone, built from the CZ driver's example;
+- ``syxkit info --json TONE.syx``: the same without the table (so without rich), to show what
+  the table costs;
 - ``syxkit lib search demo``: a library of the drivers' example dumps, made in a temp folder.
 
 For each: the median wall time over ``--repeat`` rounds and the median CPU time (user + system
@@ -101,6 +103,7 @@ def measure(repeat: int, warmup: int, syxkit_path: str | None, as_is: bool) -> d
             "python -c pass": [sys.executable, "-c", "pass"],
             "syxkit --version": syxkit + ["--version"],
             "syxkit info (one CZ tone)": syxkit + ["info", str(tone)],
+            "syxkit info --json (same)": syxkit + ["info", "--json", str(tone)],
             "syxkit lib search": syxkit + ["lib", "--library", str(library), "search", "demo"],
         }
         # each command must do its job, or its time means nothing

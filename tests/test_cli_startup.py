@@ -285,7 +285,8 @@ def test_startup_bench_runs_small_and_reports_its_figures():
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     names = [r["command"] for r in figures["rows"]]
-    assert names == ["python -c pass", "syxkit --version", "syxkit info (one CZ tone)", "syxkit lib search"]
+    assert names == ["python -c pass", "syxkit --version", "syxkit info (one CZ tone)",
+                     "syxkit info --json (same)", "syxkit lib search"]
     for row in figures["rows"]:
         assert row["wall_ms"] > 0 and row["wall_ratio"] > 0, row
     assert figures["rows"][0]["wall_ratio"] == 1.0

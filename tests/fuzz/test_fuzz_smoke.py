@@ -13,7 +13,7 @@ fuzz = load_fuzz()
 # minute for all targets together on a shared 2-core machine. The subprocess target costs
 # ~60 ms an input, so it gets fewer.
 RUNS = {"cli-info": 80, "library": 150}
-DEFAULT_RUNS = 500
+DEFAULT_RUNS = 300
 
 
 @pytest.mark.parametrize("name", list(fuzz.targets()))
@@ -21,7 +21,7 @@ def test_fuzz_target_smoke(name, tmp_path):
     target = fuzz.targets()[name]
     # Without coverage tracing (6x faster): mutants of the seeds only, still the same each run.
     stats = fuzz.run_target(target, RUNS.get(name, DEFAULT_RUNS), seed=1, out=tmp_path,
-                            coverage=False)
+                            coverage=True)
     assert stats.executions >= RUNS.get(name, DEFAULT_RUNS)
     assert not stats.findings, fuzz._table([stats])
 

@@ -55,9 +55,17 @@ export class SyxBank extends LitElement {
     this.dispatchEvent(new CustomEvent("say", { detail: { text, error }, bubbles: true }));
   }
 
+  // The server's bank is dense (slots 1..size); slots after it, up to the format's capacity,
+  // are the empty ones the device still has.
+  withEmpties(bank) {
+    const slots = bank.slots.map((s) => ({ ...s, label: s.position }));
+    for (let pos = slots.length + 1; pos <= (bank.capacity ?? 0); pos++) slots.push({ position: pos, id: null, label: pos });
+    return { ...bank, slots };
+  }
+
   async load() {
     try {
-      this.bank = await api.get(bankPath(this.name));
+      this.bank = this.withEmpties(await api.get(bankPath(this.name)));
       this.error = null;
       this.runCheck();
     } catch (err) {
@@ -70,7 +78,7 @@ export class SyxBank extends LitElement {
     try {
       this.check = await api.get(bankPath(this.name, "/check"));
     } catch (err) {
-      this.check = { ok: false, reasons: [err.message] };
+      this.check = { ok: false, reason: err.message };
     }
   }
 
@@ -86,24 +94,37 @@ export class SyxBank extends LitElement {
     }
   }
 
+  filled() { return this.bank.slots.filter((s) => s.id).length; }
+
+  // Rows from the library: dropped on a filled slot they go in before it (or, in swap mode,
+  // replace it); dropped on an empty slot they go after the last filled one (a bank has no holes).
   async dropped(e) {
     const ids = (e.item.dataset.ids || e.item.dataset.id || "").split(",").filter(Boolean).map(Number);
     const position = e.newIndex + 1;
     this.restore(e);
-    await this.apply(() => api.post(bankPath(this.name, "/slots"), { ids, position }));
+    if (!ids.length) return;
+    if (this.swap && ids.length === 1 && position <= this.filled()) {
+      await this.apply(() => api.put(bankPath(this.name, `/slots/${position}`), { id: ids[0] }));
+    } else if (position <= this.filled()) {
+      await this.apply(() => api.post(bankPath(this.name, "/slots"), { ids, at: position }));
+    } else {
+      await this.apply(() => api.post(bankPath(this.name, "/slots"), { ids }));
+    }
   }
 
   async moved(e) {
+    const n = this.filled();
     const from = e.oldIndex + 1;
-    const to = e.newIndex + 1;
+    const to = Math.min(e.newIndex + 1, n);
     this.restore(e);
-    if (from === to) return;
-    await this.apply(() => api.post(bankPath(this.name, "/move"), { from, to, swap: this.swap }));
+    if (from === to || from > n) return;
+    if (this.swap) await this.apply(() => api.post(bankPath(this.name, "/swap"), { a: from, b: to }));
+    else await this.apply(() => api.post(bankPath(this.name, "/move"), { from, to }));
   }
 
   async apply(call) {
     try {
-      this.bank = await call();
+      this.bank = this.withEmpties(await call());
       this.runCheck();
       this.dispatchEvent(new CustomEvent("bank-changed", { detail: this.name, bubbles: true }));
     } catch (err) {
@@ -123,6 +144,7 @@ export class SyxBank extends LitElement {
   fill(source) {
     if (!source) return;
     const body = source === ":blank" ? { blank: true } : { from_bank: source };
+    if (!this.bank.capacity) body.upto = this.filled() + 1;
     this.apply(() => api.post(bankPath(this.name, "/fill"), body));
   }
 
@@ -135,12 +157,12 @@ export class SyxBank extends LitElement {
   async finishRename(slot, e) {
     e?.preventDefault();
     const rule = nameRule(this.devices, { device: this.bank.device, kind: slot.kind, model: this.bank.model ?? slot.model });
-    if (nameProblem(rule, this.draft)) return;
+    if (nameProblem(rule, this.draft) || this.editing !== slot.position) return;
     this.editing = null;
     if (this.draft === (slot.name ?? "")) return;
     try {
-      await api.patch(`/api/patches/${slot.id}`, { name: this.draft });
-      this.say(`renamed slot ${slot.label ?? slot.position} to “${this.draft}”`);
+      const got = await api.patch(`/api/patches/${slot.id}`, { name: this.draft });
+      this.say(`renamed slot ${slot.label ?? slot.position} to “${got.name}”${got.name_note ? ` (${got.name_note})` : ""}`);
       this.load();
       this.dispatchEvent(new CustomEvent("patch-changed", { detail: slot.id, bubbles: true }));
     } catch (err) {
@@ -149,7 +171,7 @@ export class SyxBank extends LitElement {
   }
 
   async get(format) {
-    const model = this.bank.model ? `?model=${encodeURIComponent(this.bank.model)}` : "";
+    const model = format === "syx" && this.bank.model ? `?model=${encodeURIComponent(this.bank.model)}` : "";
     try {
       const got = await download(bankPath(this.name, `/${format}${model}`), `${this.name}.${format}`);
       this.say(`downloaded ${got.name} (${got.size.toLocaleString()} bytes)`);
@@ -168,6 +190,13 @@ export class SyxBank extends LitElement {
     }
   }
 
+  format() {
+    const dev = (this.devices ?? []).find((d) => d.id === this.bank.device);
+    const fmts = dev?.bank_formats ?? [];
+    const f = fmts.find((x) => x.model === this.bank.model) ?? fmts.find((x) => !x.model);
+    return f?.files ?? "";
+  }
+
   slotView(slot) {
     if (!slot.id) {
       return html`<li class="slot empty" data-pos=${slot.position}>
@@ -175,6 +204,7 @@ export class SyxBank extends LitElement {
     }
     const rule = nameRule(this.devices, { device: this.bank.device, kind: slot.kind, model: this.bank.model ?? slot.model });
     const editing = this.editing === slot.position;
+    const canName = rule?.stored && rule.max_length;
     const problem = editing ? nameProblem(rule, this.draft) : "";
     return html`<li class="slot" data-pos=${slot.position} data-id=${slot.id}>
       <span class="label">${slot.label ?? slot.position}</span>
@@ -184,8 +214,8 @@ export class SyxBank extends LitElement {
             @keydown=${(e) => { if (e.key === "Escape") { e.stopPropagation(); this.editing = null; } }}
             @blur=${() => this.finishRename(slot)}>
           ${problem ? html`<span class="error small">${problem}</span>` : nothing}</form>`
-        : html`<span class="name" title=${rule?.max_length ? "Double-click to rename" : (rule?.note ?? "no name stored")}
-            @dblclick=${() => rule?.max_length && this.startRename(slot)}>${slot.name ?? html`<span class="muted">(no name)</span>`}</span>`}
+        : html`<span class="name" title=${canName ? "Double-click to rename" : (rule?.note || "no name stored")}
+            @dblclick=${() => canName && this.startRename(slot)}>${slot.name ?? html`<span class="muted">(no name)</span>`}</span>`}
       <span class="kind muted">${slot.kind ?? ""}</span>
       <button class="plain small" title="Empty this slot" @click=${() => this.clearSlot(slot.position)}>×</button>
     </li>`;
@@ -195,28 +225,32 @@ export class SyxBank extends LitElement {
     if (this.error) return html`<p class="error">${this.error}</p>`;
     const b = this.bank;
     if (!b) return html`<p class="muted">loading…</p>`;
-    const filled = b.slots.filter((s) => s.id).length;
+    const filled = this.filled();
+    const noNames = b.slots.some((s) => s.id) && !b.slots.some((s) => {
+      const r = s.id && nameRule(this.devices, { device: b.device, kind: s.kind, model: b.model ?? s.model });
+      return r?.stored;
+    });
     const others = (this.banks ?? []).filter((x) => x.name !== b.name && x.device === b.device);
     return html`
       <div class="bankhead">
         <h2>${b.name}</h2>
-        <span class="meta">${b.device}${b.model ? ` · ${b.model}` : ""} · ${filled} of ${b.slots.length} slots filled</span>
+        <span class="meta">${b.device}${b.model ? ` · ${b.model}` : ""} · ${b.capacity ? `${filled} of ${b.capacity} slots filled` : `${filled} patch${filled === 1 ? "" : "es"}`}</span>
       </div>
-      ${b.format_note ? html`<p class="hint">${b.format_note}</p>` : nothing}
+      ${this.format() ? html`<p class="hint">Downloads as ${this.format()}.${noNames ? " These patches store no names on the device: names stay in the library." : ""}</p>` : nothing}
       <div class="row wrap">
         <label class="check"><input type="checkbox" .checked=${this.swap}
           @change=${(e) => { this.swap = e.target.checked; }}> drag swaps slots</label>
         <select aria-label="Fill empty slots" @change=${(e) => { this.fill(e.target.value); e.target.value = ""; }}>
           <option value="">Fill empty slots…</option>
-          ${b.blank_available !== false ? html`<option value=":blank">with a blank patch</option>` : nothing}
+          <option value=":blank">with a blank ${b.device} patch</option>
           ${others.map((o) => html`<option value=${o.name}>from bank “${o.name}”</option>`)}
         </select>
         <button class="primary" ?disabled=${!this.check?.ok} @click=${() => this.get("syx")}>Download .syx</button>
         <button ?disabled=${!filled} @click=${() => this.get("zip")}>Download .zip</button>
         <button class="danger plain" @click=${this.remove}>Delete bank</button>
       </div>
-      ${this.check && !this.check.ok ? html`<ul class="problems">${(this.check.reasons ?? []).map((r) => html`<li>${r}</li>`)}</ul>`
-        : this.check?.summary ? html`<p class="ok">${this.check.summary}</p>` : nothing}
+      ${this.check && !this.check.ok ? html`<p class="error">Cannot be built yet: ${this.check.reason}</p>`
+        : this.check?.ok ? html`<p class="ok">Ready: ${(this.check.files ?? []).map((f) => `${f.name} (${f.bytes.toLocaleString()} bytes)`).join(", ")}${(this.check.notes ?? []).length ? ` · ${this.check.notes.join(" · ")}` : ""}</p>` : nothing}
       <ol class="slots">${b.slots.map((s) => this.slotView(s))}</ol>`;
   }
 }

@@ -30,11 +30,11 @@ export async function droppedFiles(dataTransfer) {
 
 export function summarise(result) {
   const files = result.files ?? [];
-  const count = (key) => files.reduce((n, f) => n + (f[key]?.length ?? 0), 0);
+  const sum = (key) => files.reduce((n, f) => n + (Number(f[key]) || 0), 0);
   return {
     files: files.length,
-    added: count("new"),
-    existing: count("existing"),
+    added: sum("new"),
+    existing: sum("in_library"),
     problems: files.filter((f) => f.error || (f.problems ?? []).length).length,
   };
 }

@@ -83,7 +83,7 @@ export class SyxLibrary extends LitElement {
   async loadTags() {
     try {
       const res = await api.get("/api/tags");
-      this.tags = res.tags ?? res;
+      this.tags = res;
     } catch { /* the list still works without the tag filter */ }
   }
 
@@ -128,7 +128,10 @@ export class SyxLibrary extends LitElement {
     if (!ids.length) return;
     try {
       const res = await api.post("/api/patches/bulk", { ids, action, ...extra });
-      this.say(res.message ?? `${action}: ${ids.length} patch(es)`);
+      const done = res.ids?.length ?? ids.length;
+      const words = { tag: "tagged", untag: "untagged", favourite: "marked as favourite", unfavourite: "unmarked",
+        remove: "moved to the trash", restore: "restored" };
+      this.say(`${words[action] ?? action}: ${done} patch${done === 1 ? "" : "es"}`);
       if (action === "remove") this.clearSelection();
       this.reload({ keepOffset: true });
     } catch (err) {
@@ -184,12 +187,12 @@ export class SyxLibrary extends LitElement {
         </select>
         <select aria-label="Tag" @change=${(e) => this.setFilter("tag", e.target.value)}>
           <option value="">all tags</option>
-          ${this.tags.map((t) => html`<option value=${t.tag ?? t[0]} ?selected=${f.tag === (t.tag ?? t[0])}>${t.tag ?? t[0]} (${t.count ?? t[1]})</option>`)}
+          ${this.tags.map((t) => html`<option value=${t.name} ?selected=${f.tag === t.name}>${t.name} (${t.count})</option>`)}
         </select>
         <label class="check"><input type="checkbox" .checked=${f.favourite}
           @change=${(e) => this.setFilter("favourite", e.target.checked)}> ★ only</label>
         <select aria-label="Sort" @change=${(e) => this.setFilter("sort", e.target.value)}>
-          ${[["name", "name"], ["device", "device"], ["kind", "kind"], ["seen", "most seen"], ["id", "newest"]].map(
+          ${[["name", "name"], ["device", "device"], ["model", "model"], ["kind", "kind"], ["-seen", "most seen"], ["-favourite", "favourites first"], ["-id", "newest"]].map(
             ([v, label]) => html`<option value=${v} ?selected=${f.sort === v}>sort: ${label}</option>`)}
         </select>
       </div>

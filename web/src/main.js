@@ -121,12 +121,11 @@ class SyxApp extends LitElement {
   }
 
   async openAsBank(file) {
-    const device = file.device ?? file.patches_device;
     const stem = file.name.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "") || "bank";
     let name = stem;
     for (let i = 2; this.banks.some((b) => b.name === name); i++) name = `${stem} ${i}`;
     try {
-      await api.post("/api/banks", { name, device, model: file.model ?? null, ids: file.patches });
+      await api.post("/api/banks", { name, device: file.bank.device, model: file.bank.model ?? null, ids: file.bank.ids });
       await this.loadBanks();
       this.bankName = name;
       this.view = "banks";
@@ -173,17 +172,25 @@ class SyxApp extends LitElement {
     return html`<section class="imported" aria-label="Import result">
       <button class="close" title="Close" @click=${() => { this.imported = null; }}>×</button>
       <h2>Imported ${s.files} file(s): ${s.added} new, ${s.existing} already in the library</h2>
-      <ul>${(r.files ?? []).map((f) => html`<li class=${f.error ? "bad" : ""}>
-        <span class="path">${f.name}</span>
-        ${f.error ? html` <span class="error">${f.error}</span>` : html`
-          <span>${(f.new ?? []).length} new</span>
-          ${(f.existing ?? []).length ? html`<span> · ${(f.existing ?? []).length} already in the library:
-            ${f.existing.map((x) => html`<a href="#" class="known" @click=${(e) => { e.preventDefault(); this.patchId = x.id; }}>${x.name ?? `patch ${x.id}`}</a> `)}</span>` : nothing}
-          ${f.skipped ? html`<span class="muted"> · ${f.skipped}</span>` : nothing}
-          ${(f.patches ?? []).length > 1 && f.device ? html` <button class="small" @click=${() => this.openAsBank(f)}>Open as bank (${f.patches.length})</button>` : nothing}
-          ${(f.problems ?? []).length ? html`<ul class="problems">${f.problems.map((p) => html`<li>${typeof p === "string" ? p : `${p.offset !== undefined ? `offset ${p.offset}: ` : ""}${p.text ?? p.message ?? JSON.stringify(p)}`}</li>`)}</ul>` : nothing}`}
-      </li>`)}</ul>
+      <ul>${(r.files ?? []).map((f) => this.importedFile(f))}</ul>
     </section>`;
+  }
+
+  importedFile(f) {
+    const known = (f.patches ?? []).filter((p) => p.status === "in-library");
+    const problem = (p) => (typeof p === "string" ? p : `${p.offset !== undefined && p.offset !== null ? `offset ${p.offset}: ` : ""}${p.text ?? p.message ?? JSON.stringify(p)}`);
+    return html`<li class=${f.error ? "bad" : ""}>
+      <span class="path">${f.name}</span>
+      ${f.error ? html` <span class="error">${f.error}</span>` : html`
+        <span>: ${f.objects ?? 0} sound(s), ${f.new ?? 0} new</span>
+        ${known.length ? html`<span>, ${known.length} already in the library:
+          ${known.map((p) => html`<a href="#" class="known" title=${p.name_in_file && p.name_in_file !== p.name ? `called “${p.name_in_file}” in this file` : ""}
+            @click=${(e) => { e.preventDefault(); this.patchId = p.id; }}>${p.name ?? `patch ${p.id}`}${p.name_in_file && p.name_in_file !== p.name ? ` (here: ${p.name_in_file})` : ""}</a>`)}</span>` : nothing}
+        ${f.status && f.status !== "imported" && !(f.objects) ? html`<span class="muted"> · ${f.status}</span>` : nothing}
+        ${f.bank ? html` <button class="small" @click=${() => this.openAsBank(f)}>Open as bank (${f.bank.ids.length})</button>` : nothing}
+        ${(f.problems ?? []).length ? html`<ul class="problems">${f.problems.map((p) => html`<li>${problem(p)}</li>`)}</ul>` : nothing}
+        ${(f.notes ?? []).length ? html`<ul class="notes">${f.notes.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}`}
+    </li>`;
   }
 
   banksPane() {
@@ -193,7 +200,7 @@ class SyxApp extends LitElement {
         <h2>Banks</h2>
         <ul>${this.banks.map((b) => html`<li class=${b.name === this.bankName ? "on" : ""}>
           <a href="#" @click=${(e) => { e.preventDefault(); this.bankName = b.name; }}>${b.name}</a>
-          <span class="muted">${b.device}${b.model ? ` ${b.model}` : ""} · ${b.size ?? b.filled ?? 0}</span></li>`)}</ul>
+          <span class="muted">${b.device}${b.model ? ` ${b.model}` : ""} · ${b.size}${b.capacity ? ` of ${b.capacity}` : ""}</span></li>`)}</ul>
         <form class="newbank" @submit=${this.createBank}>
           <input name="name" required placeholder="new bank name" aria-label="New bank name">
           <select name="device" required aria-label="Device" @change=${(e) => { this.newDevice = e.target.value; this.requestUpdate(); }}>

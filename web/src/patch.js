@@ -2,7 +2,7 @@
 // as panel values (read-only here). Renaming checks the device's name rules as you type.
 import { LitElement, html, nothing } from "lit";
 import { api, download } from "./api.js";
-import { nameProblem, nameRule } from "./names.js";
+import { nameProblem } from "./names.js";
 
 function paramTree(value, showRaw) {
   if (Array.isArray(value)) {
@@ -70,9 +70,10 @@ export class SyxPatch extends LitElement {
 
   async rename(e) {
     e.preventDefault();
-    const rule = nameRule(this.devices, this.patch);
-    if (nameProblem(rule, this.draftName)) return;
-    if (await this.save({ name: this.draftName })) this.say(`renamed to “${this.patch.name}”`);
+    if (nameProblem(this.patch.name_rule, this.draftName)) return;
+    if (await this.save({ name: this.draftName })) {
+      this.say(`renamed to “${this.patch.name}”${this.patch.name_note ? ` (${this.patch.name_note})` : ""}`);
+    }
   }
 
   close() { this.dispatchEvent(new CustomEvent("close", { bubbles: true })); }
@@ -81,19 +82,19 @@ export class SyxPatch extends LitElement {
     if (this.error) return html`<div class="drawer"><button class="close" @click=${this.close}>×</button><p class="error">${this.error}</p></div>`;
     const p = this.patch;
     if (!p) return html`<div class="drawer"><p class="muted">loading…</p></div>`;
-    const rule = nameRule(this.devices, p);
+    const rule = p.name_rule;
     const problem = nameProblem(rule, this.draftName);
     return html`<div class="drawer">
       <button class="close" title="Close" @click=${this.close}>×</button>
       <h2>${p.name ?? html`<span class="muted">(no name)</span>`}</h2>
       <p class="meta">${p.device} · ${p.model ?? "any model"} · ${p.kind} · patch ${p.id}</p>
-      ${rule && rule.max_length ? html`
+      ${rule?.stored && rule.max_length ? html`
         <form class="rename" @submit=${this.rename}>
           <label>Name <input name="name" .value=${this.draftName} maxlength=${rule.max_length * 2}
             @input=${(e) => { this.draftName = e.target.value; }}></label>
           <button ?disabled=${!!problem || this.draftName === (p.name ?? "")}>Rename</button>
-          ${problem ? html`<span class="error">${problem}</span>` : html`<span class="hint">${rule.max_length} characters: ${rule.charset_label ?? "device characters"}</span>`}
-        </form>` : html`<p class="hint">${rule?.note ?? "This device stores no names in this kind of patch."}</p>`}
+          ${problem ? html`<span class="error">${problem}</span>` : html`<span class="hint">up to ${rule.max_length} characters${rule.upper ? ", upper case" : ""}</span>`}
+        </form>` : html`<p class="hint">${rule?.note || "This device stores no name in this kind of patch; the name is kept in the library only."}</p>`}
       <div class="row">
         <label class="check"><input type="checkbox" .checked=${!!p.favourite}
           @change=${(e) => this.save({ favourite: e.target.checked })}> ★ favourite</label>
@@ -109,10 +110,10 @@ export class SyxPatch extends LitElement {
         ${s.offset !== undefined && s.offset !== null ? html` <span class="muted">at offset ${s.offset}</span>` : nothing}
         ${s.name && s.name !== p.name ? html` as “${s.name}”` : nothing}</li>`)}</ul>
       ${(p.problems ?? []).length ? html`<h3>Problems</h3><ul class="problems">${p.problems.map((x) => html`<li>${typeof x === "string" ? x : JSON.stringify(x)}</li>`)}</ul>` : nothing}
-      ${(p.notes_from_device ?? []).length ? html`<h3>Notes</h3><ul>${p.notes_from_device.map((x) => html`<li>${x}</li>`)}</ul>` : nothing}
+      ${(p.notes_from_file ?? []).length ? html`<h3>Notes</h3><ul>${p.notes_from_file.map((x) => html`<li>${x}</li>`)}</ul>` : nothing}
       <h3>Parameters <label class="check small"><input type="checkbox" .checked=${this.showRaw}
         @change=${(e) => { this.showRaw = e.target.checked; }}> raw bytes</label></h3>
-      ${p.params ? paramTree(p.params, this.showRaw) : html`<p class="muted">${p.params_error ?? "No parameters for this kind of patch."}</p>`}
+      ${p.decoded ? paramTree(p.decoded.params ?? p.decoded, this.showRaw) : html`<p class="muted">${p.decode_error ?? "No parameters for this kind of patch."}</p>`}
     </div>`;
   }
 }
