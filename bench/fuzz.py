@@ -387,6 +387,8 @@ def ops_target(dev: Device) -> Callable[[bytes], None]:
 
     def run(data: bytes) -> None:
         dumps = dumps_of(dev, data)[:4 * MAX_DUMPS]
+        clean = all(d.message is not None and d.message.terminated and not d.message.problems
+                    and not d.problems and not frame(d.message.original).stray for d in dumps)
         pick = zlib.crc32(data)
         opts = variants[pick % len(variants)]
         outputs = []
@@ -408,6 +410,13 @@ def ops_target(dev: Device) -> Callable[[bytes], None]:
         for out in outputs:
             if not isinstance(out.data, bytes):
                 raise Finding(f"{dev.id}: an operation returned {type(out.data).__name__}, not bytes")
+            # From well-formed input, what syxkit writes must be well-formed SysEx (a status
+            # byte inside a message, from an option value out of range say, is a broken file
+            # the device rejects). Broken input copied through is issue 13 point 6's business.
+            framed = frame(out.data)
+            bad = framed.stray[:1] + [p for m in framed.messages for p in m.problems][:1]
+            if bad and clean:
+                raise Finding(f"{dev.id}: an operation wrote malformed SysEx", f"{out.name}: {bad[0]}")
             for msg in read_messages(out.data):
                 if dev.accepts(msg.data):
                     dev.identify(msg)

@@ -109,6 +109,19 @@ def test_info_on_an_unknown_maker_asks_plugins_but_imports_no_other_driver(tmp_p
     assert loaded(modules, "importlib.metadata")  # no built-in took it: plug-ins were asked
 
 
+def test_lib_search_imports_neither_midi_nor_drivers(tmp_path):
+    library = tmp_path / "lib.sqlite"
+    _, proc = imported_by(tmp_path, "lib", "--library", str(library), "import", str(cz_tone(tmp_path)))
+    assert proc.returncode == 0, proc.stderr
+    modules, proc = imported_by(tmp_path, "lib", "--library", str(library), "search", "tone", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)) == 1
+    assert loaded(modules, "sqlite3")  # what it is for
+    unwanted = ("mido", "rtmidi", "jack", "numpy", "syxkit.midi", "syxkit.transfer", "syxkit.web",
+                "fastapi", "uvicorn", *DRIVERS.values())
+    assert [m for m in unwanted if loaded(modules, m)] == []
+
+
 def test_help_lists_commands_without_importing_them(tmp_path):
     modules, proc = imported_by(tmp_path, "--help")
     assert proc.returncode == 0, proc.stderr

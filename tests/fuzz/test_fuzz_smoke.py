@@ -13,7 +13,7 @@ fuzz = load_fuzz()
 # minute for all targets together on a shared 2-core machine. The subprocess target costs
 # ~60 ms an input, so it gets fewer.
 RUNS = {"cli-info": 80, "library": 150}
-DEFAULT_RUNS = 300
+DEFAULT_RUNS = 150
 
 
 @pytest.mark.parametrize("name", list(fuzz.targets()))

@@ -7,6 +7,15 @@ import { api, download, query } from "./api.js";
 
 const PAGE = 100;
 
+// "CZ-101/1000/3000/5000/230S": the models a patch fits, with the maker's prefix said once.
+export function modelFamily(p) {
+  const models = p.models?.length ? p.models : p.model ? [p.model] : [];
+  if (models.length < 2) return models[0] ?? "";
+  const prefix = /^[A-Za-z]+-/.exec(models[0])?.[0] ?? "";
+  if (!prefix || !models.every((m) => m.startsWith(prefix))) return models.join(", ");
+  return prefix + models.map((m) => m.slice(prefix.length)).join("/");
+}
+
 export class SyxLibrary extends LitElement {
   static properties = {
     devices: { attribute: false },
@@ -118,10 +127,13 @@ export class SyxLibrary extends LitElement {
       sel.clear();
       sel.add(item.id);
       this.anchor = index;
-      this.dispatchEvent(new CustomEvent("open-patch", { detail: item.id, bubbles: true }));
+      // Beside a bank a click only selects (the patch view would cover the bank): double-click opens.
+      if (!this.compact) this.open(item.id);
     }
     this.selected = sel;
   }
+
+  open(id) { this.dispatchEvent(new CustomEvent("open-patch", { detail: id, bubbles: true })); }
 
   async bulk(action, extra = {}) {
     const ids = [...this.selected];
@@ -208,7 +220,8 @@ export class SyxLibrary extends LitElement {
           <button @click=${() => this.exportSelection("zip")}>Export .zip</button>
           <button class="danger" @click=${() => this.bulk("remove")}>Remove (Del)</button>
           <button class="plain" @click=${() => this.clearSelection()}>Clear (Esc)</button>`
-        : html`<span class="hint">Click a row to open it · Ctrl/Shift-click to select several · drag rows into a bank</span>`}
+        : html`<span class="hint">${this.compact ? "Click to select, Ctrl/Shift-click for several, double-click to open · drag rows into the bank's slots"
+          : "Click a row to open it · Ctrl/Shift-click to select several · drag rows into a bank"}</span>`}
       </div>
       ${this.error ? html`<p class="error">${this.error}</p>` : nothing}
       <div class="tablewrap">
@@ -220,10 +233,10 @@ export class SyxLibrary extends LitElement {
           <tbody>
             ${this.items.map((p, i) => html`
               <tr data-id=${p.id} class=${this.selected.has(p.id) ? "selected" : ""}
-                  @click=${(e) => this.clickRow(e, p, i)}>
+                  @click=${(e) => this.clickRow(e, p, i)} @dblclick=${() => this.open(p.id)}>
                 <td class="name">${p.name ?? html`<span class="muted">(no name)</span>`}</td>
                 <td>${p.device}</td>
-                ${this.compact ? nothing : html`<td>${p.model ?? ""}</td>`}
+                ${this.compact ? nothing : html`<td title=${(p.models ?? []).join(", ")}>${modelFamily(p)}</td>`}
                 <td>${p.kind}</td>
                 ${this.compact ? nothing : html`<td>${(p.tags ?? []).map((t) => html`<span class="tag">${t}</span>`)}</td>`}
                 <td>${p.favourite ? "★" : ""}</td>

@@ -133,8 +133,21 @@ class Device(ABC):
         """Named parameters of a dump (JSON-ready)."""
         raise self._unsupported("decode")
 
-    def encode(self, obj: dict[str, Any]) -> bytes:
-        """Messages back from an object as produced by ``decode --json``."""
+    def encode(self, obj: dict[str, Any], base: Dump | None = None) -> bytes:
+        """Messages back from an object as produced by ``decode --json``.
+
+        ``base`` (``syxkit encode --base FILE``): a dump of this device, of the same kind as
+        ``obj``, whose values fill whatever ``obj`` leaves out (whole sections, single values,
+        channel/program). Without a base, a missing section is an error. The CLI picks the
+        base dump (e.g. the dump at the same position in the base file) and calls
+        ``encode(obj, base=dump)``; drivers that take no base keep the one-argument form, so
+        call with ``base=`` only when the user gave one.
+
+        Bad JSON raises :class:`syxkit.devices.params.ParamError` (a DeviceError) naming the
+        JSON path from ``obj`` down (``params.line1.dco.rates``: prefix ``[i].`` when ``obj``
+        is the i-th of a list; ``err.under(i)`` does that). Decode -> encode of an untouched
+        dump gives the same bytes (also a damaged one: a bad checksum stays bad; repair is
+        ``fix``'s job)."""
         raise self._unsupported("encode")
 
     def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
@@ -153,6 +166,14 @@ class Device(ABC):
     def rename(self, dump: Dump, name: str, options: Options) -> bytes:
         """The dump's message with a new name (``options['index']`` picks a bulk part)."""
         raise self._unsupported("rename (this device stores no names)")
+
+    def check_name(self, name: str, dump: Dump) -> str:
+        """The name as the device will store and show it in ``dump`` (e.g. folded to upper
+        case), without building any bytes; raises DeviceError with the reason (too long,
+        characters outside the set, no name in this kind of object). ``rename`` and the
+        library's ``lib rename`` call it, so both apply the same rules. Unsupported: the
+        driver has no name rules to check (callers fall back to ``rename``)."""
+        raise self._unsupported("name checking")
 
     def objects(self, dump: Dump) -> list[Dump]:
         """The sound objects a message holds (the parts of a bulk dump, else the dump itself);

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import mido
-
 from syxkit.core.fileio import atomic_write
 from syxkit.devices.base import Options, Output
 from syxkit.library.messages import export_message
@@ -49,6 +47,8 @@ def target_form(target: str | Path) -> str:
 
 def smf_bytes(messages: list[bytes]) -> bytes:
     """A type-0 MIDI file carrying each complete SysEx message as one event."""
+    import mido  # only when a .mid is written: mido costs as much as starting Python
+
     mid = mido.MidiFile(type=0, ticks_per_beat=SMF_TICKS_PER_BEAT)
     track = mido.MidiTrack()
     mid.tracks.append(track)

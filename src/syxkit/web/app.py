@@ -40,6 +40,7 @@ from syxkit.library import Query as LibQuery
 from syxkit.library.messages import patch_dumps
 from syxkit.library.naming import safe_file_name
 from syxkit.library.query import fts_expression
+from syxkit.library.vocabulary import fits_list
 from syxkit.ops import banks as bank_ops
 from syxkit.ops.names import check_name, name_rules
 from syxkit.web import uploads
@@ -225,10 +226,12 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         else:
             total = c.execute(f"SELECT count(*) FROM patches p WHERE {where_sql}",
                               extra).fetchone()[0]
-        rows = c.execute(f"SELECT p.id, p.name, p.device, p.model, p.kind, p.favourite "
+        rows = c.execute(f"SELECT p.id, p.name, p.device, p.model, p.kind, p.favourite, p.fits "
                          f"FROM patches p WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
                          extra + [limit, offset]).fetchall()
-        items = [{"id": r[0], "name": r[1], "device": r[2], "model": r[3], "kind": r[4],
+        # models: every model that can load the patch (its model family), as --model matches
+        items = [{"id": r[0], "name": r[1], "device": r[2], "model": r[3],
+                  "models": list(fits_list(r[6])) or ([r[3]] if r[3] else []), "kind": r[4],
                   "tags": [], "favourite": bool(r[5]), "seen": 0} for r in rows]
         _decorate(library, items)
         return {"total": total, "offset": offset, "limit": limit, "items": items}

@@ -256,3 +256,14 @@ def test_builders_refuse_bad_arguments():
         M.object_message(bytes(127))
     assert M.go_ahead(16) == b"\x7f\x31" and M.block_end(1) == b"\x70\x32"
     assert M.data_block(b"\x5f") == b"\x0f\x05\xf7"
+
+
+def test_store_says_where_the_cz_puts_it_with_the_deciding_bytes():
+    from syxkit.devices.casio_cz.tone import init_payload
+
+    assert one(M.tone_message(init_payload(), 1, 0x22)).store == \
+        "internal 3 on CZ-101 (pp=0x22, channel 1: 7n=70)"
+    assert one(M.tone_message(init_payload(), 13, 0x60)).store.startswith(
+        "edit buffer / sound area (pp=0x60, channel 13: 7n=7C): played, not stored")
+    assert "presets cannot be written" in one(M.tone_message(init_payload(), 1, 0x03)).store
+    assert one(M.tone_message(init_payload(), 1, None)).store.startswith("nowhere: the fetched")

@@ -237,3 +237,14 @@ def test_models_and_slot_labels():
     assert slot_label(0x62, "CZ-230S") == "Slot 98"
     assert slot_label(0x40, None) == "0x40 (cartridge 1 on CZ-101)"
     assert slot_label(0x7E, None) == "0x7E (not a CZ program address)"
+
+
+def test_check_name_without_writing():
+    named = one(M.tone_message(plain_tone() + b"OLD".ljust(16), 2, 0x09))
+    assert DEVICE.check_name("warm pad 2", named) == "WARM PAD 2"
+    with pytest.raises(DeviceError, match="17 characters; at most 16"):
+        DEVICE.check_name("A" * 17, named)
+    with pytest.raises(DeviceError, match="'!'"):
+        DEVICE.check_name("BRASS!", named)
+    with pytest.raises(DeviceError, match="have no name"):
+        DEVICE.check_name("X", one(M.tone_message(plain_tone(), 1, 0x20)))

@@ -666,3 +666,23 @@ def test_verify_request_reads_twice_and_matches():
     r = simulate(DEV.request_protocol("tone:0x21", Options(verify=True)), device, rate=None)
     assert r.ok and r.result[0].data == expected(device, "tone", 0x21)
     assert r.device_to_host == 2 * TONE_ANSWER
+
+
+def test_verify_reads_back_where_the_bytes_put_each_tone():
+    # Intent and bytes differ: two tones sent with --program 0x60 both land in the edit buffer
+    # (the CZ keeps only the second). Verify must compare the edit buffer with the last tone
+    # sent there, not with the first one (which failed as "memory protect?" before).
+    data = M.tone_message(generated_tone("a"), 1, 0x20) + M.tone_message(generated_tone("b"), 1, 0x21)
+    device = emu()
+    r = simulate(DEV.send_protocol(data, Options(program=EDIT_BUFFER, verify=True)), device,
+                 rate=None)
+    assert r.ok, r.error
+    assert r.result["verified"] is True and r.result["slots"] == ["0x60", "0x60"]
+    assert any("overwrote" in n for n in r.result["notes"])
+    assert device.tones[EDIT_BUFFER] == generated_tone("b")
+    # A file for channel 3 is read back on channel 3 (the channel byte sent), no --channel given.
+    device = emu(channel=3)
+    r = simulate(DEV.send_protocol(M.tone_message(generated_tone("c"), 3, 0x25),
+                                   Options(verify=True)), device, rate=None)
+    assert r.ok and r.result["verified"] is True
+    assert bytes.fromhex("F0 44 00 00 72 10 25") in r.device_received

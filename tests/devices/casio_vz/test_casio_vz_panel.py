@@ -57,7 +57,7 @@ def test_inverted_and_counted_fields_show_panel_values():
     assert p["modules"]["M1"]["detune"] == {"fine": 0, "fixed_pitch": False, "range": 0,
                                             "sign": "+", "octave": 2, "note": 3}
     assert p["modules"]["M1"]["key_follow"][0]["key"] == "C9"  # key 120
-    assert p["modules"]["M1"]["velocity"]["curve"] == 2
+    assert p["modules"]["M1"]["velocity"]["curve"] == 1  # stored 0
 
 
 def test_edits_in_panel_values_land_in_the_stored_bits():
@@ -210,3 +210,29 @@ def test_random_opmems_round_trip_through_json(payload, tail):
     data = data[:-1] + bytes(b & 0x7F for b in tail) + b"\xf7"
     dump = one(data)
     assert DEVICE.encode(wrapped(dump)) == data
+
+
+def test_store_says_where_each_object_goes():
+    assert one(m.voice_message(example_voice(), channel=5)).store.startswith(
+        "edit area of the VZ on channel 5 (7n=74, no address byte)")
+    (bulk,) = dumps(m.bulk_data([example_voice()] * 64, channel=2))
+    assert bulk.store.startswith("internal memory A1-H8 of the VZ on channel 2 (7n=71")
+    assert bulk.parts[9].store == "internal B2 (object 10 of the bulk)"
+    src = corpus_path("vz", "dos_files", "VZEP.P01")
+    (rec,) = dumps(src.read_bytes(), src.name)
+    assert rec.store.startswith("nowhere as it is: a DOS librarian record")
+
+
+def test_check_name_says_how_the_name_is_stored_or_why_not():
+    from syxkit.devices.base import DeviceError
+
+    voice = one(m.voice_message(example_voice()))
+    assert DEVICE.check_name("killer [/x]", voice) == "KILLER [/X]"
+    with pytest.raises(DeviceError, match="13 characters; at most 12"):
+        DEVICE.check_name("THIRTEEN CHAR", voice)
+    with pytest.raises(DeviceError, match="cannot show"):
+        DEVICE.check_name("A\\B", voice)
+    (bulk,) = dumps(m.bulk_data([example_voice()] * 64))
+    assert DEVICE.check_name("part", bulk.parts[3]) == "PART"
+    with pytest.raises(DeviceError, match="pick one part"):
+        DEVICE.check_name("X", bulk)

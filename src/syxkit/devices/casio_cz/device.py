@@ -10,6 +10,7 @@ from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 from syxkit.devices.casio_cz import messages, operations
 from syxkit.devices.casio_cz.identify import DEVICE_ID, identify
+from syxkit.devices.casio_cz.protocol_names import REQUEST_NAMES
 from syxkit.devices.casio_cz.slots import MODELS
 from syxkit.devices.casio_cz.table import (
     CZ1_CHARSET,
@@ -43,6 +44,7 @@ class CasioCZ(Device):
     title = "Casio CZ family (CZ-101, CZ-1000, CZ-3000, CZ-5000, CZ-230S, CZ-1)"
     prefixes = (HEADER,)
     models = MODELS
+    request_names = REQUEST_NAMES
     kinds = _OBJECTS
 
     def identify(self, message: Message) -> Dump | None:
@@ -177,6 +179,11 @@ class CasioCZ(Device):
     def rename(self, dump: Dump, name: str, options: Options) -> bytes:
         options.get("index")
         return operations.rename(dump, name)
+
+    def check_name(self, name: str, dump: Dump) -> str:
+        """Only a CZ-1 tone with name has one: 16 of A-Z 0-9 space * - / . (lower case is
+        folded to upper case)."""
+        return operations.check_name(name, dump)
 
     def fix(self, dump: Dump) -> tuple[bytes, list[str]] | None:
         # CZ messages carry no checksum or byte count; the one repair is a tone or operation

@@ -15,6 +15,7 @@ from syxkit.devices.casio_cz.table import (
     COMMANDS,
     CZ1_CHARSET,
     CZ1_MODES,
+    EDIT_BUFFER,
     GO_AHEAD,
     HEADER,
     NAMED_TONE_BYTES,
@@ -56,6 +57,20 @@ def _waive_open_end(dump: Dump, message: Message) -> None:
     if not message.terminated:
         end = message.offset + len(message.original)
         dump.waived.extend(p for p in message.problems if p.offset == end)
+
+
+def store_text(pp: int, channel: int | None, slot: str | None, channel_byte: int) -> str:
+    """Where a CZ on ``channel`` puts an object sent with ``pp`` (the bytes that decide it)."""
+    wire = f"pp=0x{pp:02X}, channel {channel}: 7n={channel_byte:02X}"
+    if pp == EDIT_BUFFER:
+        return f"edit buffer / sound area ({wire}): played, not stored in a memory slot"
+    label = slot or f"0x{pp:02X}"
+    prefix = f"0x{pp:02X} ("
+    if label.startswith(prefix) and label.endswith(")"):
+        label = label[len(prefix):-1]  # "0x20 (internal 1 on CZ-101)" -> "internal 1 on CZ-101"
+    if "preset" in label.lower():
+        return f"{label} ({wire}): presets cannot be written, the CZ refuses it"
+    return f"{label} ({wire})"
 
 
 def identify(message: Message) -> Dump | None:
@@ -102,6 +117,8 @@ def _reply(dump: Dump, message: Message, end: int) -> None:
     dump.model = command.model
     dump.details["form"] = "fetched"
     _data(dump, message, command, 6, end)
+    dump.store = ("nowhere: the fetched form (7n 30) carries no program address; a CZ does not "
+                  "take it (convert --program sets one)")
     dump.notes.append(FETCHED_NOTE if command.kind == "tone" else FETCHED_OPMEM_NOTE)
 
 
@@ -137,6 +154,7 @@ def _addressed(dump: Dump, message: Message, command: Command, end: int) -> None
         return
     dump.details["form"] = "receive"
     _data(dump, message, command, 7, end)
+    dump.store = store_text(pp, dump.channel, dump.slot, data[4])
 
 
 def _request_tail(dump: Dump, message: Message, rest: bytes) -> None:

@@ -11,7 +11,7 @@ import re
 from pathlib import PurePath
 
 from syxkit.core.codecs import decode_name, encode_name
-from syxkit.devices.base import DeviceError, Dump, Options, Output
+from syxkit.devices.base import DeviceError, Dump, OptionError, Options, Output
 from syxkit.devices.casio_cz import messages
 from syxkit.devices.casio_cz.slots import (
     LAYOUTS,
@@ -148,6 +148,11 @@ def _readdress(dump: Dump, channel: int, program: int | None) -> bytes:
     if dump.details.get("form") == "embedded":
         data[7] = data[4]
     if program is not None and dump.program is not None:
+        # checked here because nothing else is: a request names any address, not only a
+        # writable one, but it must stay a data byte (300 raised, 0x80 wrote a status byte)
+        if not isinstance(program, int) or not 0 <= program <= 0x7F:
+            raise OptionError(f"program {program!r} is out of range (a CZ program address is "
+                              "0x00-0x7F)")
         data[6] = program
     return bytes(data)
 
@@ -282,12 +287,19 @@ def join(dumps: list[Dump], options: Options) -> list[Output]:
     return outputs
 
 
-def rename(dump: Dump, name: str) -> bytes:
+def check_name(name: str, dump: Dump) -> str:
+    """The name as a CZ-1 stores and shows it; DeviceError says why it cannot be."""
     if dump.kind != "tone":
         raise DeviceError(f"a CZ {dump.kind} has no name")
     payload = _usable(dump)
     if len(payload) != NAMED_TONE_BYTES:
         raise DeviceError("CZ-101/1000/3000/5000/230S tones have no name; make a CZ-1 tone with "
                           "name first: `syxkit convert FILE -o OUT.syx --to cz1 --name NAME`")
+    return decode_name(cz1_name(name))
+
+
+def rename(dump: Dump, name: str) -> bytes:
+    check_name(name, dump)
+    payload = _usable(dump)
     payload = payload[:TONE_BYTES] + cz1_name(name)
     return messages.object_message(payload, dump.channel or 1, dump.program)

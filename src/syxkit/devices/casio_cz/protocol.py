@@ -37,9 +37,15 @@ from syxkit.core.codecs import decode_name, first_non_nibble
 from syxkit.core.framing import frame_messages
 from syxkit.core.message import Message
 from syxkit.core.numbers import parse_int
-from syxkit.devices.base import DeviceError, Options, Output
+from syxkit.devices.base import DeviceError, OptionError, Options, Output
 from syxkit.devices.casio_cz import messages, operations
 from syxkit.devices.casio_cz.identify import DEVICE_ID, identify
+from syxkit.devices.casio_cz.slots import (
+    CZ101 as CZ101_LAYOUT,
+)
+from syxkit.devices.casio_cz.slots import (
+    CZ5000 as CZ5000_LAYOUT,
+)
 from syxkit.devices.casio_cz.slots import (
     LAYOUTS,
     MODELS,
@@ -77,7 +83,23 @@ FORMS = ("faithful", "embedded", "paced")
 OBJECTS: dict[str, Command] = {"tone": TONE, "named-tone": NAMED_TONE, "operation-memory": OPMEM}
 WHAT_WORDS = {"tone": "tone", "named-tone": "named-tone", "opmem": "operation-memory",
               "op-mem": "operation-memory", "operation-memory": "operation-memory"}
-WHAT_FORMS = "tone:PP, named-tone:PP (CZ-1), opmem:PP (CZ-1); PP decimal or 0x hex"
+WHAT_FORMS = ("internal:N, preset:N, cartridge:N (as the panel counts: internal:3 on a CZ-101, "
+              "internal:B2 on a CZ-3000/5000, internal:H8 on a CZ-1), edit-buffer, "
+              "named-tone:A1 (CZ-1), opmem:N (CZ-1, 1-64), or a wire address tone:0x20")
+# What `request casio-cz WHAT` takes, counted as the CZ's display counts (Device.request_names).
+REQUEST_NAMES = (
+    ("internal:N", "internal tone N: 1-16 on a CZ-101/1000; A1-D8 on a CZ-3000/5000 "
+                   "(--model); A1-H8 on a CZ-1; slot 97-99 on a CZ-230S"),
+    ("preset:N", "preset tone N: 1-16 on a CZ-101/1000, A1-D8 on a CZ-3000/5000, 0-95 on a "
+                 "CZ-230S"),
+    ("cartridge:N", "cartridge tone N, 1-16 (CZ-101/1000)"),
+    ("edit-buffer", "the tone in the edit buffer / sound area (pp 0x60)"),
+    ("named-tone:A1", "CZ-1 tone with its name, A1-H8"),
+    ("opmem:N", "CZ-1 operation memory N, 1-64"),
+    ("tone:0xPP", "a tone by its wire address pp (hex, 0x00-0x7F), for what the names miss"),
+)
+_AREA_WORDS = {"internal": ("internal", "", "slot"), "preset": ("preset",),
+               "cartridge": ("cartridge",)}
 
 # Backup sets: the user's own memory by default; ROM presets and the cartridge on request.
 AREAS = ("internal", "presets", "cartridge", "edit-buffer", "tones", "opmems")
@@ -440,11 +462,22 @@ class CZSend(CZSession):
         self.sent_jobs = [j for j in jobs if j.action == "send"]
         self.read_form = "faithful" if kw.get("form", "faithful") == "faithful" else "embedded"
         self.answers_end: int | None = None  # where the send's answers end in self.received
+        # Read back from where the bytes sent put each object (their pp and channel), never
+        # from what the command meant; when several went to one place (e.g. all to the edit
+        # buffer 0x60) only the last one is still there to compare.
+        last: dict[tuple, Job] = {}
+        for j in self.sent_jobs:
+            last[(j.obj, j.program, j.channel)] = j
+        self.verify_jobs = list(last.values())
+        overwritten = len(self.sent_jobs) - len(self.verify_jobs)
         if verify:
             jobs = jobs + [Job("fetch", j.obj, j.program, j.channel, f"{j.label} read back",
-                               model=j.model) for j in self.sent_jobs]
+                               model=j.model) for j in self.verify_jobs]
         super().__init__(jobs, **kw)
         self.notes.extend(notes)
+        if overwritten:
+            self.notes.append(f"{overwritten} object(s) went to a place a later one overwrote "
+                              "(same pp and channel): only the last is there to read back")
         self.send_form = self.form
 
     def _start_fetch(self, job: Job, prefix: bytes) -> None:
@@ -478,7 +511,7 @@ class CZSend(CZSession):
                           "or damaged; send again with a longer --packet-gap or the faithful form")
                 return
         if self.verify:
-            for job in self.sent_jobs:
+            for job in self.verify_jobs:
                 sent = _payload_of(job.message)
                 back = self.fetched.get((job.obj, job.program))
                 if back != sent:
@@ -593,25 +626,69 @@ def job_label(obj: str, program: int, model: str | None) -> str:
     return f"{what} 0x{program:02X} ({slot_label(program, model)})"
 
 
-def parse_what(what: str) -> tuple[str, int]:
+def _panel_slot(word: str, arg: str, model: str | None) -> int:
+    """The pp of a slot named as the panel names it (``internal``, ``3`` or ``B2``)."""
+    key = arg.strip().lower()
+    layouts = [LAYOUTS[model]] if model else [CZ101_LAYOUT, CZ5000_LAYOUT]
+    for lay in layouts:
+        for area in lay.areas:
+            if area.kind.lower() not in _AREA_WORDS[word]:
+                continue
+            for pp in range(area.first, area.first + area.count):
+                label = area.label(pp).lower()
+                if label.split(" ")[-1] == key:
+                    return pp
+    where = f"the {model}" if model else "a CZ-101/1000 (1-16) or CZ-3000/5000 (A1-D8)"
+    raise OptionError(f"{DEVICE_ID}: {word}:{arg} is no slot of {where}; expected {WHAT_FORMS}")
+
+
+def parse_what(what: str, model: str | None = None) -> tuple[str, int]:
+    """``(object, pp)`` for a WHAT counted as the panel counts (see :data:`REQUEST_NAMES`).
+    Bad names and values raise OptionError (a usage error)."""
     word, sep, arg = what.strip().lower().partition(":")
-    if word not in WHAT_WORDS or not sep or not arg:
-        raise DeviceError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
+    if word in ("edit-buffer", "edit") and not arg:
+        return "tone", EDIT_BUFFER
+    if not sep or not arg.strip():
+        raise OptionError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
+    if word in _AREA_WORDS:
+        return "tone", _panel_slot(word, arg, model)
+    if word == "named-tone" and not arg.startswith("0x"):
+        return "named-tone", _panel_slot("internal", arg, "CZ-1")
+    if word in ("opmem", "op-mem", "operation-memory") and not arg.startswith("0x"):
+        try:
+            n = int(arg)
+        except ValueError:
+            n = 0
+        if not 1 <= n <= 64:
+            raise OptionError(f"{DEVICE_ID}: {what!r}: a CZ-1 operation memory is 1-64")
+        return "operation-memory", n - 1
+    if word not in WHAT_WORDS:
+        raise OptionError(f"{DEVICE_ID}: cannot request {what!r}; expected {WHAT_FORMS}")
+    if not arg.strip().startswith("0x"):
+        raise OptionError(f"{DEVICE_ID}: {what!r}: {word}:PP takes a wire address in hex "
+                          f"({word}:0x20); for the panel's numbers use internal:N, preset:N, "
+                          "cartridge:N or edit-buffer")
     try:
-        return WHAT_WORDS[word], parse_int(arg)
+        pp = parse_int(arg)
     except ValueError as exc:
-        raise DeviceError(f"{DEVICE_ID}: {what!r}: {exc}") from None
+        raise OptionError(f"{DEVICE_ID}: {what!r}: {exc}") from None
+    if not 0 <= pp <= 0x7F:
+        raise OptionError(f"{DEVICE_ID}: {what!r}: a CZ program address is 0x00-0x7F")
+    return WHAT_WORDS[word], pp
 
 
 def request_protocol(what: str, options: Options) -> CZSession:
     """One object: ``tone:0x20``, ``named-tone:0x00`` (CZ-1), ``opmem:5`` (CZ-1)."""
-    obj, program = parse_what(what)
+    obj, program = parse_what(what, _model(options))
     form = options.get("form")
     pause = 0.0
     if form in ("fixed_pause", "fixed-pause"):
         options = _with_form(options, "embedded")
         pause = FIXED_PAUSE
-    job = fetch_job(obj, program, _channel(options), _model(options))
+    try:
+        job = fetch_job(obj, program, _channel(options), _model(options))
+    except DeviceError as exc:  # a slot the model lacks: the WHAT is a bad option value
+        raise OptionError(str(exc)) from None
     return CZSession([job], form=_form(options), timeout=_timeout(options), pause=pause,
                      reread=bool(options.get("verify")))
 

@@ -6,6 +6,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from syxkit.core.codecs import decode_name
 from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 from syxkit.devices.casio_vz import emulator as vz_emulator
@@ -18,12 +19,14 @@ from syxkit.devices.casio_vz.sounds import (
     decode_object,
     encode_object,
     example_voice,
+    make_name,
     raw_part,
     sound_bytes,
     with_name,
 )
 from syxkit.devices.casio_vz.table import (
     BANK_SIZE,
+    CHARSET,
     CONTROL_KINDS,
     DEFAULT_RANGE,
     DEVICE_ID,
@@ -91,6 +94,8 @@ class CasioVZ(Device):
             if note:
                 dump.notes.append(note)
             dump.details.update({"dos_record": message.record, "lead_byte": message.raw[0]})
+            dump.store = ("nowhere as it is: a DOS librarian record, not MIDI (`syxkit convert` "
+                          "makes SysEx of it)")
         return dump
 
     def read_foreign(self, data: bytes, path: str) -> list[Message] | None:
@@ -295,6 +300,17 @@ class CasioVZ(Device):
     def _block_start(dump: Dump) -> int:
         return dump.details["position"] if dump.index is not None else SINGLE_HEADER_LEN
 
+    def check_name(self, name: str, dump: Dump) -> str:
+        """12 characters of the VZ set (lower case folded to upper case); a voice, op-mem or
+        one part of a bulk (``dump`` may be the part itself)."""
+        if dump.kind not in OBJECTS:
+            raise DeviceError(f"{_where(dump)}: a {dump.kind} message has no name"
+                              + ("; pick one part (--index)" if dump.kind == "bulk" else ""))
+        try:
+            return decode_name(make_name(name), CHARSET)
+        except ValueError as exc:
+            raise DeviceError(f"VZ name: {exc}") from None
+
     def rename(self, dump: Dump, name: str, options: Options) -> bytes:
         index = options.get("index")
         if dump.kind == "bulk":
@@ -310,6 +326,7 @@ class CasioVZ(Device):
             raise DeviceError(f"{_where(target)}: checksum is bad; run 'syxkit fix' first so the "
                               "repair is explicit")
         spec = OBJECTS[target.kind]
+        self.check_name(name, target)
         try:
             new_payload = with_name(payload, name, spec)
         except ValueError as exc:

@@ -110,6 +110,9 @@ def _end(message: Message) -> int:
 def _single(message: Message, spec: ObjectSpec, channel: int | None, locate: Locate) -> Dump:
     data = message.data
     dump = Dump(DEVICE_ID, spec.kind, message, MODEL_VZ1, channel, slot="edit area")
+    # A single object has no address: the VZ listening on the channel puts it in its edit area.
+    dump.store = (f"edit area of the VZ on channel {channel} (7n={data[4]:02X}, no address byte): "
+                  "not stored in a memory slot until saved on the panel")
     body = data[: _end(message)]
     if len(body) < SINGLE_HEADER_LEN:
         dump.problems.append(Problem(locate(len(body)), f"{spec.kind} message ends in its header "
@@ -138,6 +141,8 @@ def _bulk(message: Message, channel: int | None, locate: Locate) -> Dump:
     data = message.data[: _end(message)]
     length = len(data) - HEADER_LEN
     dump = Dump(DEVICE_ID, "bulk", message, MODEL_VZ1, channel)
+    dump.store = (f"internal memory A1-H8 of the VZ on channel {channel} (7n={message.data[4]:02X}, "
+                  "bulk 74: object n goes to slot n), when the VZ is in LOAD > MIDI")
     content = next((c for c, (v, o) in BULK_LAYOUTS.items() if bulk_data_length(v, o) == length), None)
     if content is None:
         sizes = ", ".join(f"{bulk_data_length(v, o):,} ({c})" for c, (v, o) in BULK_LAYOUTS.items())
@@ -186,6 +191,7 @@ def _part(message: Message, data: bytes, pos: int, spec: ObjectSpec, number: int
                 problems=block.problems, index=index)
     if block.payload is not None:
         part.name = object_name(block.payload, spec)
+    part.store = f"internal {slot_label(number)} (object {number + 1} of the bulk)"
     part.details["position"] = pos
     if block.stored is not None:
         part.details["checksum_byte"] = block.stored
