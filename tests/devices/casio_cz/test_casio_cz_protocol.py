@@ -171,13 +171,15 @@ def test_backup_without_cartridge_fails_clearly_and_keeps_what_came():
 @pytest.mark.parametrize("form", ["faithful", "embedded", "paced", "fixed_pause"])
 def test_every_request_returns_the_memory(form, rate):
     cases = [("CZ-101", "tone:0x20", "tone", 0x20, "20-internal-1.syx"),
-             ("CZ-101", "tone:32", "tone", 0x20, "20-internal-1.syx"),
+             ("CZ-101", "internal:1", "tone", 0x20, "20-internal-1.syx"),
+             ("CZ-5000", "internal:B2", "tone", 0x29, "29-internal-b2.syx"),
+             ("CZ-101", "edit-buffer", "tone", EDIT_BUFFER, "60-edit-buffer.syx"),
              ("CZ-101", "tone:0x60", "tone", EDIT_BUFFER, "60-edit-buffer.syx"),
              ("CZ-101", "tone:0x4f", "tone", 0x4F, "4f-cartridge-16.syx"),
              ("CZ-230S", "tone:0x05", "tone", 0x05, "05-preset-5.syx"),
              ("CZ-1", "tone:0x00", "tone", 0x00, "00-a1.syx"),
              ("CZ-1", "named-tone:0x3f", "named-tone", 0x3F, "3f-h8-gen-3f-h8.syx"),
-             ("CZ-1", "opmem:5", "operation-memory", 5, "05-opmem.syx")]
+             ("CZ-1", "opmem:6", "operation-memory", 5, "05-opmem.syx")]
     for model, what, obj, pp, name in cases:
         device = emu(model, rate)
         r = simulate(DEV.request_protocol(what, Options(model=model, form=form)), device, rate=rate)
@@ -201,13 +203,13 @@ def test_request_without_model_and_on_another_channel():
 
 
 @pytest.mark.parametrize("what,options,text", [
-    ("patch:1", {}, "expected tone:PP"),
-    ("tone", {}, "expected tone:PP"),
-    ("tone:zz", {}, "not a number"),
+    ("patch:1", {}, "cannot request 'patch:1'; expected internal:N"),
+    ("tone", {}, "cannot request 'tone'"),
+    ("tone:zz", {}, "takes a wire address in hex"),
     ("tone:0x30", {"model": "CZ-101"}, "no slot of the CZ-101"),
     ("tone:0x70", {}, "no CZ program address"),
-    ("tone:0x200", {}, "out of range"),
-    ("named-tone:0", {"model": "CZ-5000"}, "CZ-1 only"),
+    ("tone:0x200", {}, "0x00-0x7F"),
+    ("named-tone:0x00", {"model": "CZ-5000"}, "CZ-1 only"),
     ("opmem:0x40", {}, "out of range"),
     ("tone:0x20", {"form": "fast"}, "expected faithful"),
     ("tone:0x20", {"channel": 17}, "out of range"),
@@ -686,3 +688,37 @@ def test_verify_reads_back_where_the_bytes_put_each_tone():
                                    Options(verify=True)), device, rate=None)
     assert r.ok and r.result["verified"] is True
     assert bytes.fromhex("F0 44 00 00 72 10 25") in r.device_received
+
+
+@pytest.mark.parametrize("what,model,expected", [
+    ("internal:3", None, ("tone", 0x22)),
+    ("internal:16", "CZ-1000", ("tone", 0x2F)),
+    ("internal:B2", None, ("tone", 0x29)),  # CZ-3000/5000 banks
+    ("internal:H8", "CZ-1", ("tone", 0x3F)),
+    ("preset:1", None, ("tone", 0x00)),
+    ("cartridge:6", None, ("tone", 0x45)),
+    ("edit-buffer", None, ("tone", EDIT_BUFFER)),
+    ("named-tone:A1", None, ("named-tone", 0x00)),
+    ("opmem:5", None, ("operation-memory", 0x04)),
+    ("tone:0x21", None, ("tone", 0x21)),
+])
+def test_request_whats_count_as_the_panel(what, model, expected):
+    assert P.parse_what(what, model) == expected
+
+
+@pytest.mark.parametrize("what,model", [
+    ("internal:17", "CZ-101"), ("internal:0", None), ("tone:5", None), ("foo", None),
+    ("opmem:65", None), ("tone:0x80", None), ("internal:E1", "CZ-5000"),
+])
+def test_bad_request_whats_are_usage_errors(what, model):
+    from syxkit.devices.base import OptionError
+
+    with pytest.raises(OptionError):
+        DEV.request_protocol(what, Options(model=model))
+
+
+def test_request_names_are_listed():
+    patterns = [p for p, _ in DEV.request_names]
+    assert "internal:N" in patterns and "edit-buffer" in patterns
+    r = simulate(DEV.request_protocol("internal:2", Options()), emu(), rate=None)
+    assert r.ok and bytes.fromhex("F0 44 00 00 70 10 21") in r.device_received

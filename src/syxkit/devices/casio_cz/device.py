@@ -10,8 +10,7 @@ from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 from syxkit.devices.casio_cz import messages, operations
 from syxkit.devices.casio_cz.identify import DEVICE_ID, identify
-from syxkit.devices.casio_cz.protocol_names import REQUEST_NAMES
-from syxkit.devices.casio_cz.slots import MODELS
+from syxkit.devices.casio_cz.slots import MODELS, REQUEST_NAMES
 from syxkit.devices.casio_cz.table import (
     CZ1_CHARSET,
     CZ1_MODES,

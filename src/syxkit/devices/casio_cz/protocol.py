@@ -41,12 +41,6 @@ from syxkit.devices.base import DeviceError, OptionError, Options, Output
 from syxkit.devices.casio_cz import messages, operations
 from syxkit.devices.casio_cz.identify import DEVICE_ID, identify
 from syxkit.devices.casio_cz.slots import (
-    CZ101 as CZ101_LAYOUT,
-)
-from syxkit.devices.casio_cz.slots import (
-    CZ5000 as CZ5000_LAYOUT,
-)
-from syxkit.devices.casio_cz.slots import (
     LAYOUTS,
     MODELS,
     parse_model,
@@ -86,18 +80,6 @@ WHAT_WORDS = {"tone": "tone", "named-tone": "named-tone", "opmem": "operation-me
 WHAT_FORMS = ("internal:N, preset:N, cartridge:N (as the panel counts: internal:3 on a CZ-101, "
               "internal:B2 on a CZ-3000/5000, internal:H8 on a CZ-1), edit-buffer, "
               "named-tone:A1 (CZ-1), opmem:N (CZ-1, 1-64), or a wire address tone:0x20")
-# What `request casio-cz WHAT` takes, counted as the CZ's display counts (Device.request_names).
-REQUEST_NAMES = (
-    ("internal:N", "internal tone N: 1-16 on a CZ-101/1000; A1-D8 on a CZ-3000/5000 "
-                   "(--model); A1-H8 on a CZ-1; slot 97-99 on a CZ-230S"),
-    ("preset:N", "preset tone N: 1-16 on a CZ-101/1000, A1-D8 on a CZ-3000/5000, 0-95 on a "
-                 "CZ-230S"),
-    ("cartridge:N", "cartridge tone N, 1-16 (CZ-101/1000)"),
-    ("edit-buffer", "the tone in the edit buffer / sound area (pp 0x60)"),
-    ("named-tone:A1", "CZ-1 tone with its name, A1-H8"),
-    ("opmem:N", "CZ-1 operation memory N, 1-64"),
-    ("tone:0xPP", "a tone by its wire address pp (hex, 0x00-0x7F), for what the names miss"),
-)
 _AREA_WORDS = {"internal": ("internal", "", "slot"), "preset": ("preset",),
                "cartridge": ("cartridge",)}
 
@@ -629,7 +611,7 @@ def job_label(obj: str, program: int, model: str | None) -> str:
 def _panel_slot(word: str, arg: str, model: str | None) -> int:
     """The pp of a slot named as the panel names it (``internal``, ``3`` or ``B2``)."""
     key = arg.strip().lower()
-    layouts = [LAYOUTS[model]] if model else [CZ101_LAYOUT, CZ5000_LAYOUT]
+    layouts = [LAYOUTS[model]] if model else [LAYOUTS["CZ-101"], LAYOUTS["CZ-5000"]]
     for lay in layouts:
         for area in lay.areas:
             if area.kind.lower() not in _AREA_WORDS[word]:

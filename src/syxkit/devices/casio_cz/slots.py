@@ -16,6 +16,20 @@ from syxkit.devices.casio_cz.table import EDIT_BUFFER
 
 MODELS = ("CZ-101", "CZ-1000", "CZ-3000", "CZ-5000", "CZ-230S", "CZ-1")
 
+# What `request casio-cz WHAT` takes, counted as the CZ's display counts (Device.request_names;
+# parsed by protocol.parse_what).
+REQUEST_NAMES = (
+    ("internal:N", "internal tone N: 1-16 on a CZ-101/1000; A1-D8 on a CZ-3000/5000 "
+                   "(--model); A1-H8 on a CZ-1; slot 97-99 on a CZ-230S"),
+    ("preset:N", "preset tone N: 1-16 on a CZ-101/1000, A1-D8 on a CZ-3000/5000, 0-95 on a "
+                 "CZ-230S"),
+    ("cartridge:N", "cartridge tone N, 1-16 (CZ-101/1000)"),
+    ("edit-buffer", "the tone in the edit buffer / sound area (pp 0x60)"),
+    ("named-tone:A1", "CZ-1 tone with its name, A1-H8"),
+    ("opmem:N", "CZ-1 operation memory N, 1-64"),
+    ("tone:0xPP", "a tone by its wire address pp (hex, 0x00-0x7F), for what the names miss"),
+)
+
 
 @dataclass(frozen=True)
 class Area:

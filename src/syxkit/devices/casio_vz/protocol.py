@@ -28,7 +28,7 @@ from typing import Any
 
 from syxkit.core.framing import frame_messages
 from syxkit.core.message import Message
-from syxkit.devices.base import DeviceError, Options, Output
+from syxkit.devices.base import DeviceError, OptionError, Options, Output
 from syxkit.devices.casio_vz import messages as msg
 from syxkit.devices.casio_vz.identify import identify
 from syxkit.devices.casio_vz.table import (
@@ -692,7 +692,8 @@ def fixed_pause_protocol(data: bytes, options: Options) -> FixedPauseSend:
 
 
 def request_refusal(what: str) -> DeviceError:
-    return DeviceError(
+    # A usage error (exit 2): no WHAT can be fetched from a VZ, whatever the value.
+    return OptionError(
         f"{DEVICE_ID}: the VZ has no dump request ({what!r} cannot be asked for): start the dump "
         "on the VZ with SAVE -> MIDI (type VOICE, OP-MEM or VC+OP) while `syxkit backup casio-vz "
         "-o FOLDER` waits and answers it (checks every checksum), or `syxkit receive -o FILE` "

@@ -131,7 +131,8 @@ class KStation(Device):
             if not isinstance(blocks, list) or len(blocks) != 2:
                 raise KStationError(f"{DEVICE_ID}: params.programs must hold the two programs "
                                     "of the pair")
-            data = encode_block(blocks[0]) + encode_block(blocks[1])
+            data = (encode_block(blocks[0], "params.programs[0]")
+                    + encode_block(blocks[1], "params.programs[1]"))
         elif kind.data_size:
             raw = params.get("raw") if isinstance(params.get("raw"), dict) else params
             try:

@@ -17,6 +17,17 @@ from syxkit.devices.novation_kstation.table import (
     Field,
     Model,
 )
+from syxkit.devices.params import (
+    MISSING,
+    Leaf,
+    Node,
+    ParamError,
+    choice,
+    integer,
+    is_int,
+    schema_from_paths,
+    validate,
+)
 
 
 class BlockError(ValueError):
@@ -103,10 +114,43 @@ def _int_map(params: dict[str, Any], key: str) -> dict[int, int]:
     return out
 
 
-def encode_block(params: dict[str, Any]) -> bytes:
-    """One program block from ``decode_block`` output (edited or not)."""
+def field_leaf(f: Field) -> Leaf:
+    """What encode accepts for a field: every value its bits hold, shown as decode shows it."""
+    c = f.conv
+    top = (1 << f.width) - 1
+    if c.kind == "bool":
+        return Leaf("true or false", lambda v: isinstance(v, bool) or v in (0, 1) and is_int(v),
+                    "true/false values")
+    if c.kind == "enum":
+        names = choice(c.names)
+        spare = range(len(c.names), top + 1)
+        return Leaf(f"{names.expected}" + (f" (or a code {spare[0]}-{spare[-1]})" if spare else ""),
+                    lambda v: names.check(v) or (is_int(v) and v in spare), "names")
+    lo = -c.centre if c.kind == "signed" else c.add if c.kind == "plus" else 0
+    return integer(lo, lo + top)
+
+
+_SCHEMA: list[Node] = []
+
+
+def block_schema() -> Node:
+    """The program table (A-Station layout) as a schema for params.validate."""
+    if not _SCHEMA:
+        node = schema_from_paths(((f.section, f.name), field_leaf(f))
+                                 for f in A_STATION_LAYOUT.fields)
+        node.free = {"layout", "raw", "unknown_bytes", "spare_bits"}
+        _SCHEMA.append(node)
+    return _SCHEMA[0]
+
+
+def encode_block(params: dict[str, Any], path: str = "params") -> bytes:
+    """One program block from ``decode_block`` output (edited or not). Parameters are checked
+    against the table first: a wrong type, a missing section or a value its bits cannot hold
+    raises ParamError naming the JSON path (``params.osc1.wave``)."""
     if not isinstance(params, dict):
-        raise BlockError("program parameters: expected an object")
+        raise ParamError(path, "the parameters of a program (an object)", params)
+    if not isinstance(params.get("raw"), str):
+        validate(params, block_schema(), MISSING, path)
     raw = params.get("raw")
     if isinstance(raw, dict):
         # The described layout: raw holds the bytes and bits no parameter covers. (Older JSON
