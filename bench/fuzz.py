@@ -438,7 +438,7 @@ HOST_PLANS: dict[str, list[tuple[str, str | None, dict]]] = {
                   ("send", "example", {})],
     "novation-kstation": [("request", "current", {}), ("request", "program:1:1", {}),
                           ("request", "global", {}), ("request", "pair:1:1", {}),
-                          ("send", "example", {})],
+                          ("request", "bank:1", {}), ("send", "example", {})],
     "yamaha-dtxtreme2": [("request", "system", {}), ("request", "kit:0", {}),
                          ("request", "kit:1", {}), ("request", "song:0", {}),
                          ("backup", None, {"user_kits": 2, "chains": 1, "songs": 1, "stacks": 1}),
@@ -621,8 +621,13 @@ def built_dumps(dev_id: str) -> list[bytes]:
     dev = registry.get(dev_id)
     base = [dev.example() or b""]
     base += [data for data in corpus_files() if dumps_of(dev, data)]
+    # what the emulator answers and the host asks in simulated sessions: every other kind
+    # (globals, banks, songs, requests …), cut into single messages
+    for _, device_bytes, host_bytes in sessions(dev_id):
+        for stream in (device_bytes, host_bytes):
+            base += _unique(m.original for m in frame(stream).messages)[:12]
     out = list(base)
-    for data in base[:8]:
+    for data in base[:24]:
         dumps = dumps_of(dev, data)
         if not dumps:
             continue

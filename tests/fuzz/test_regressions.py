@@ -39,3 +39,40 @@ def test_cz_ops_target_passes_on_the_reproducer():
     data = next(CZ_REQUEST + bytes(k) for k in range(2000)
                 if variants[fuzz.zlib.crc32(CZ_REQUEST + bytes(k)) % len(variants)] == {"program": 300})
     assert fuzz.execute(target, data) is None
+
+
+# An RZ-1 sample-RAM request whose byte after the code is not 00 (here 70: the 00 was lost and
+# the first 70 31 pair moved up), found by casio-rz1.codec: decode -> encode rewrote it as a
+# proper request (00 inserted), silently changing the bytes.
+RZ1_ODD_REQUEST = bytes.fromhex("F0 44 01 00 70 10 70 31 70 31 70 31 F7")
+
+
+@pytest.mark.parametrize("data", [RZ1_ODD_REQUEST, bytes.fromhex("F0 44 01 00 70 10 F7"),
+                                  bytes.fromhex("F0 44 01 00 70 10 05 70 31")])
+def test_rz1_request_with_a_wrong_tail_byte_round_trips(data):
+    dev = registry.get("casio-rz1")
+    (dump,) = fuzz.dumps_of(dev, data)
+    assert dump.problems  # still reported as wrong
+    fuzz.roundtrip(dev, dump)  # raises Finding when the bytes change
+    assert fuzz.execute(fuzz.targets()["casio-rz1.codec"], data) is None
+
+
+def test_rz1_regular_request_still_encodes_from_its_fields():
+    dev = registry.get("casio-rz1")
+    (dump,) = fuzz.dumps_of(dev, bytes.fromhex("F0 44 01 00 70 10 00 70 31 F7"))
+    params = dev.decode(dump)
+    assert "raw" not in params
+    obj = {"kind": dump.kind, "channel": 2, "params": params}
+    assert dev.encode(obj) == bytes.fromhex("F0 44 01 00 71 10 00 70 31 F7")
+
+
+@pytest.mark.parametrize("data", [bytes.fromhex("F0 44 00 00 70 30 F7"),
+                                  bytes.fromhex("F0 44 00 00 70 30")])
+def test_cz_reply_round_trips_closed_or_open(data):
+    """Found by casio-cz.codec (seeded from a simulated session): a CZ reply closed with F7
+    came back from decode -> encode without its F7."""
+    dev = registry.get("casio-cz")
+    (dump,) = fuzz.dumps_of(dev, data)
+    assert dump.kind == "reply"
+    fuzz.roundtrip(dev, dump)
+    assert fuzz.execute(fuzz.targets()["casio-cz.codec"], data) is None

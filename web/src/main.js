@@ -113,6 +113,7 @@ class SyxApp extends LitElement {
       const s = summarise(result);
       this.say(`imported ${s.files} file(s): ${s.added} new, ${s.existing} already in the library${s.problems ? `, ${s.problems} with problems` : ""}`);
       this.library()?.reload();
+      this.loadDevices(); // the kinds in the library may have grown
     } catch (err) {
       this.say(`import failed: ${err.message}`, true);
     } finally {

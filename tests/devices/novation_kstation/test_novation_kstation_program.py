@@ -25,6 +25,7 @@ from syxkit.devices.novation_kstation.table import (
     PROGRAM_FIELDS,
     init_block,
 )
+from syxkit.devices.params import ParamError
 
 DEV = registry.get("novation-kstation")
 ASTATION = MODEL_BY_NAME["a-station"]
@@ -135,17 +136,18 @@ def test_kstation_is_marked_assumed_and_ks_kept_raw():
 
 
 @pytest.mark.parametrize("path,value,needle", [
-    ("osc1.semitone", 64, "osc1.semitone = 64 is outside -64..63"),
-    ("reverb.type", "cathedral", "not one of: echo-chamber"),
-    ("osc2.sync", "yes", "expected true or false"),
-    ("mixer.noise", 1.5, "expected 0..127"),
-    ("arp.octaves", 0, "arp.octaves = 0 is outside 1..4"),
+    # Checked by the table (syxkit.devices.params): the JSON path, what was expected, what came.
+    ("osc1.semitone", 64, "params.osc1.semitone: expected a whole number -64-63, got 64"),
+    ("reverb.type", "cathedral", 'params.reverb.type: expected one of "echo-chamber"'),
+    ("osc2.sync", "yes", 'params.osc2.sync: expected true or false, got "yes"'),
+    ("mixer.noise", 1.5, "params.mixer.noise: expected a whole number 0-127, got 1.5"),
+    ("arp.octaves", 0, "params.arp.octaves: expected a whole number 1-4, got 0"),
 ])
 def test_bad_values_name_the_parameter(path, value, needle):
     params = decode_block(init_block(), ASTATION)
     section, name = path.split(".")
     params[section][name] = value
-    with pytest.raises(BlockError, match=needle.replace(".", r"\.").replace("(", r"\(")):
+    with pytest.raises(ParamError, match=needle.replace(".", r"\.").replace("(", r"\(")):
         encode_block(params)
 
 
@@ -153,11 +155,19 @@ def test_structural_mistakes_are_refused():
     good = decode_block(init_block(), ASTATION)
     p = copy.deepcopy(good)
     del p["lfo1"]["speed"]
-    with pytest.raises(BlockError, match="missing parameter lfo1.speed"):
+    with pytest.raises(ParamError, match="params.lfo1.speed: expected .*got nothing"):
         encode_block(p)
     p = copy.deepcopy(good)
     p["lfo1"]["sped"] = 3
-    with pytest.raises(BlockError, match="unknown parameter.*sped"):
+    with pytest.raises(ParamError, match="params.lfo1.sped: expected no such key"):
+        encode_block(p)
+    p = copy.deepcopy(good)
+    del p["filter"]
+    with pytest.raises(ParamError, match="params.filter: expected an object"):
+        encode_block(p)
+    p = copy.deepcopy(good)
+    p["osc1"] = []
+    with pytest.raises(ParamError, match=r"params.osc1: expected an object, got \[\]"):
         encode_block(p)
     p = copy.deepcopy(good)
     p["raw"]["spare_bits"]["121"] = 0x01
@@ -174,7 +184,8 @@ def test_structural_mistakes_are_refused():
 def test_encode_errors_are_device_errors_with_context():
     obj = wrapped(m.pair_dump("K-Station", 1, 0, init_block(), init_block()))
     obj["params"]["programs"][1]["filter"]["resonance"] = 200
-    with pytest.raises(KStationError, match="filter.resonance = 200"):
+    with pytest.raises(ParamError, match=r"params.programs\[1\].filter.resonance: expected a "
+                                         "whole number 0-127, got 200"):
         DEV.encode(obj)
     obj = wrapped(m.program_dump("K-Station", 1, 0, init_block()))
     obj["kind"] = "patch"

@@ -76,7 +76,9 @@ class CasioCZ(Device):
             return {"announces": _object_name(dump.details["command"], messages.RECEIVABLE),
                     "form": form}
         if dump.kind == "reply":
-            return {}
+            # The CZ leaves its reply open; one closed with F7 (a capture) keeps its F7 through
+            # encode (found by fuzzing: it was dropped)
+            return {"closed": True} if dump.message.terminated else {}
         if dump.kind in ("bend-range", "key-transpose"):
             return {"semitones": dump.details["semitones"]}
         if dump.kind == "tone-mix":
@@ -125,7 +127,7 @@ class CasioCZ(Device):
             if kind == "receive-request":
                 return messages.receive_request(program, channel, params.get("announces", "tone"))
             if kind == "reply":
-                return messages.reply_header(channel)
+                return messages.reply_header(channel) + (b"\xf7" if params.get("closed") is True else b"")
             if kind == "bend-range":
                 return messages.bend_range(params["semitones"], channel)
             if kind == "key-transpose":

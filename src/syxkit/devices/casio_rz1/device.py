@@ -144,6 +144,11 @@ class CasioRZ1(Device):
             end = len(msg.data) - (1 if msg.terminated and msg.data.endswith(build.END) else 0)
             tail = msg.data[t.REQUEST_LEN:end]
             params["handshakes"] = [tail[i:i + 2].hex(" ") for i in range(0, len(tail), 2)]
+            if self.encode({"kind": dump.kind, "channel": dump.channel, "params": params}) != msg.data:
+                # An irregular request (the byte after the code not 00, say): the fields cannot
+                # say it, so keep it as found; encode gives it back while the fields are untouched
+                # (found by fuzzing: it came back repaired, without a word).
+                params["raw"] = {"original": msg.data.hex()}
         return params
 
     def _decode_ram(self, dump: Dump) -> dict[str, Any]:
@@ -219,6 +224,13 @@ class CasioRZ1(Device):
         if kind == "reply":
             head = bytes.fromhex(params.get("header") or build.reply().hex())
             return head + b"".join(bytes.fromhex(h) for h in params.get("handshakes", ())) + end
+        raw = params.get("raw")
+        if isinstance(raw, dict) and raw.get("original"):
+            original = bytes.fromhex(raw["original"])
+            before = self.identify(Message(original, terminated=original.endswith(build.END)))
+            if (before is not None and before.kind == kind and before.channel == obj.get("channel")
+                    and self.decode(before) == params):
+                return original  # untouched: the request exactly as it was found
         for code, (ram, direction) in t.REQUESTS.items():
             if kind == f"{ram.name}-{t.REQUEST_KINDS[direction]}":
                 if isinstance(params.get("handshakes"), list):
