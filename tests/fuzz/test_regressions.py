@@ -76,3 +76,25 @@ def test_cz_reply_round_trips_closed_or_open(data):
     assert dump.kind == "reply"
     fuzz.roundtrip(dev, dump)
     assert fuzz.execute(fuzz.targets()["casio-cz.codec"], data) is None
+
+
+@pytest.mark.parametrize("data", [
+    bytes.fromhex("F0 44 00 00 70 10 20 70 31"),  # embedded request cut before its F7 (found)
+    bytes.fromhex("F0 44 00 00 70 10 20 F7"),  # faithful request closed with F7
+    bytes.fromhex("F0 44 00 00 70 20 20 F7"),  # receive request closed with F7
+])
+def test_cz_requests_keep_their_end_through_decode_encode(data):
+    """Found by casio-cz.codec: an embedded send request without its F7 got one from
+    decode -> encode; a faithful one closed with F7 lost it."""
+    dev = registry.get("casio-cz")
+    (dump,) = fuzz.dumps_of(dev, data)
+    assert dump.kind.endswith("request")
+    fuzz.roundtrip(dev, dump)
+
+
+def test_cz_regular_requests_encode_as_before():
+    dev = registry.get("casio-cz")
+    for data in (bytes.fromhex("F0 44 00 00 70 10 20 70 31 F7"), bytes.fromhex("F0 44 00 00 70 10 20")):
+        (dump,) = fuzz.dumps_of(dev, data)
+        assert "closed" not in dev.decode(dump)
+        fuzz.roundtrip(dev, dump)

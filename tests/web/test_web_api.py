@@ -168,8 +168,10 @@ def test_list_filters_paging_sort_and_search(server):
     upload(server, [("cz/tones.syx", cz_tones(12))])
     all_cz = server.client.get("/api/patches", params={"device": "casio-cz", "limit": 5}).json()
     assert all_cz["total"] >= 12 and len(all_cz["items"]) == 5
-    assert set(all_cz["items"][0]) == {"id", "name", "device", "model", "kind", "tags",
-                                       "favourite", "seen"}
+    assert set(all_cz["items"][0]) == {"id", "name", "device", "model", "models", "kind",
+                                       "tags", "favourite", "seen"}
+    # a CZ tone fits every CZ-101-format model: the list says which (its model family)
+    assert "CZ-101" in all_cz["items"][0]["models"]
     page2 = server.client.get("/api/patches", params={"device": "casio-cz", "limit": 5,
                                                       "offset": 5}).json()
     assert not {i["id"] for i in page2["items"]} & {i["id"] for i in all_cz["items"]}

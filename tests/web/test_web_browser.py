@@ -98,9 +98,10 @@ class Page:
         p = self.page
         p.click("nav button:has-text('Banks')")
         p.fill("form.newbank input[name=name]", name)
-        p.select_option("form.newbank select[name=device]", device)
+        # by value: Playwright's plain string also tries labels, and misses while lit re-renders
+        p.locator("form.newbank select[name=device]").select_option(value=device)
         if model:
-            p.select_option("form.newbank select[name=model]", model)
+            p.locator("form.newbank select[name=model]").select_option(value=model)
         p.click("form.newbank button")
         p.wait_for_selector(f"syx-bank .bankhead h2:text-is('{name}')")
 

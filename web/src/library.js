@@ -195,7 +195,7 @@ export class SyxLibrary extends LitElement {
         </select>
         <select aria-label="Kind" @change=${(e) => this.setFilter("kind", e.target.value)}>
           <option value="">all kinds</option>
-          ${this.kinds().map((k) => html`<option ?selected=${f.kind === k}>${k}</option>`)}
+          ${this.kinds().map((k) => html`<option value=${k} ?selected=${f.kind === k}>${k}</option>`)}
         </select>
         <select aria-label="Tag" @change=${(e) => this.setFilter("tag", e.target.value)}>
           <option value="">all tags</option>

@@ -210,7 +210,7 @@ class SyxApp extends LitElement {
           </select>
           <select name="model" aria-label="Model">
             <option value="">model…</option>
-            ${(devs.find((d) => d.id === this.newDevice)?.models ?? []).map((m) => html`<option>${m}</option>`)}
+            ${(devs.find((d) => d.id === this.newDevice)?.models ?? []).map((m) => html`<option value=${m}>${m}</option>`)}
           </select>
           <button>Create</button>
         </form>

@@ -25,7 +25,8 @@ def _slug(text: str) -> str:
 @click.option("--all", "every", is_flag=True, help="Render every sound of the file into -o DIR.")
 @click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
               help="MIDI note to play (60 = middle C, 69 = A4).")
-@click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True)
+@click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True,
+              help="Key velocity 1-127 (VZ voices respond to it; CZ tones have none).")
 @click.option("--seconds", type=click.FloatRange(0, 60), default=2.5, show_default=True,
               help="How long the key is held.")
 @click.option("--release", type=click.FloatRange(0, 60), default=1.0, show_default=True,

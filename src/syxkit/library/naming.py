@@ -44,5 +44,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
 def safe_file_name(name: str, fallback: str = "patch") -> str:
     """A name usable as a file name on every common file system."""
-    text = _UNSAFE.sub("_", name).strip().strip(".")
-    return text[:80] or fallback
+    text = _UNSAFE.sub("_", name)[:80]
+    # Strip spaces and dots from both ends until none is left there: stripping dots can bare
+    # another space (Unicode has several: "0\x85." ends in one after the dot goes).
+    while text != (stripped := text.strip().strip(".")):
+        text = stripped
+    return text or fallback

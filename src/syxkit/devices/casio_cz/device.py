@@ -70,8 +70,11 @@ class CasioCZ(Device):
                 params["unterminated"] = True
             return params
         if dump.kind == "send-request" and form in ("faithful", "embedded"):
-            return {"asks_for": _object_name(dump.details["command"], messages.REQUESTABLE),
-                    "form": form}
+            params = {"asks_for": _object_name(dump.details["command"], messages.REQUESTABLE),
+                      "form": form}
+            if form == "embedded" and not dump.message.terminated:
+                params["closed"] = False  # cut before its F7: encode keeps it so (found by fuzzing)
+            return params
         if dump.kind == "receive-request" and form == "faithful":
             return {"announces": _object_name(dump.details["command"], messages.RECEIVABLE),
                     "form": form}
@@ -122,8 +125,9 @@ class CasioCZ(Device):
             base.program if base is not None else None)
         try:
             if kind == "send-request":
-                return messages.send_request(program, channel, params.get("asks_for", "tone"),
+                data = messages.send_request(program, channel, params.get("asks_for", "tone"),
                                              embedded=params.get("form") == "embedded")
+                return data[:-1] if params.get("closed") is False and data.endswith(b"\xf7") else data
             if kind == "receive-request":
                 return messages.receive_request(program, channel, params.get("announces", "tone"))
             if kind == "reply":

@@ -53,7 +53,7 @@ var tn=Object.defineProperty;var en=(s,t,e)=>t in s?tn(s,t,{enumerable:!0,config
         </select>
         <select aria-label="Kind" @change=${n=>this.setFilter("kind",n.target.value)}>
           <option value="">all kinds</option>
-          ${this.kinds().map(n=>d`<option ?selected=${t.kind===n}>${n}</option>`)}
+          ${this.kinds().map(n=>d`<option value=${n} ?selected=${t.kind===n}>${n}</option>`)}
         </select>
         <select aria-label="Tag" @change=${n=>this.setFilter("tag",n.target.value)}>
           <option value="">all tags</option>
@@ -165,7 +165,7 @@ var tn=Object.defineProperty;var en=(s,t,e)=>t in s?tn(s,t,{enumerable:!0,config
           </select>
           <select name="model" aria-label="Model">
             <option value="">model…</option>
-            ${(t.find(e=>e.id===this.newDevice)?.models??[]).map(e=>d`<option>${e}</option>`)}
+            ${(t.find(e=>e.id===this.newDevice)?.models??[]).map(e=>d`<option value=${e}>${e}</option>`)}
           </select>
           <button>Create</button>
         </form>
