@@ -58,6 +58,10 @@ def test_demo_builds_and_reads_its_examples(tmp_path):
     assert written == sorted(with_example)
     assert f"{len(written)} example dump(s) built by syxkit in {examples}" in proc.stdout
     assert "Try next:" in proc.stdout
+    # piped, the demo serves the web librarian, fetches its page once through the token, stops
+    assert re.search(r"^syxkit web: http://127\.0\.0\.1:\d+/\?token=\S+$", proc.stdout, re.M)
+    served = re.search(r"^served: the page \([\d,]+ bytes\) and ([\d,]+) patches", proc.stdout, re.M)
+    assert served and int(served.group(1).replace(",", "")) > 400
     for name in written:
         assert str(examples / f"{name}.syx") in proc.stdout
     # every built-in device is backed up from its emulator, and the backup reads back clean

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from syxkit.cli.common import console
@@ -74,12 +75,14 @@ def _backups(folder: Path) -> None:
     console.print(table)
 
 
-def _library(folder: Path) -> None:
+def _library(folder: Path, extra: tuple[str, ...] = ()) -> Path:
     from syxkit.library import Library, Query, find, import_paths
 
-    console.print("[bold]3. A patch library made from those backups[/bold]")
-    with Library(folder / "library.sqlite") as lib:
-        dumps = [folder / "examples", folder / "backups"]
+    console.print("[bold]3. A patch library made from those backups"
+                  + (" and " + ", ".join(escape(p) for p in extra) if extra else "") + "[/bold]")
+    path = folder / "library.sqlite"
+    with Library(path) as lib:
+        dumps = [folder / "examples", folder / "backups", *map(Path, extra)]
         report = import_paths(lib, dumps, workers=0)
         again = import_paths(lib, dumps, workers=0)
         patches = find(lib, Query(), with_sources=False)
@@ -92,18 +95,60 @@ def _library(folder: Path) -> None:
         console.print(table)
         console.print(f"{report.new} new patches, {report.duplicates} duplicates; importing again "
                       f"added {again.new}", highlight=False)
+    return path
+
+
+def _web(library: Path) -> None:
+    """Serve the web librarian on the demo library until Ctrl-C; piped (CI, a script), look
+    at the page once through the token instead, to show that it is served, and stop."""
+    import sys
+
+    from syxkit.web.server import Served, look_once
+
+    console.print("[bold]4. The librarian in your browser[/bold]")
+    served = Served(library)
+    click.echo(f"syxkit web: {served.url}")
+    if sys.stdout.isatty():
+        click.echo("open that address in a browser (Ctrl-C stops the server)")
+        import threading
+        import webbrowser
+
+        threading.Thread(target=webbrowser.open, args=(served.url,), daemon=True).start()
+        try:
+            served.run()
+        except KeyboardInterrupt:
+            pass
+        return
+    thread = served.start()
+    try:
+        seen = look_once(served)
+    finally:
+        served.stop()
+        thread.join(timeout=10)
+    if not seen["has_app"]:
+        raise click.ClickException("the server answered, but not with the librarian's page")
+    click.echo(f"served: the page ({seen['page_bytes']:,} bytes) and {seen['patches']:,} patches "
+               f"through the API, e.g. {', '.join(seen['first'])}")
 
 
 @click.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Keep the demo's files here.")
-def demo(output) -> None:
-    """Build example dumps, back up emulated devices and make a patch library from them."""
+@click.option("--import", "extra", multiple=True, type=click.Path(exists=True),
+              help="Also import these files or folders (your own dumps) into the demo library.")
+@click.option("--no-web", is_flag=True, help="Stop after the library; do not serve the web "
+              "librarian.")
+def demo(output, extra, no_web) -> None:
+    """Build example dumps, back up emulated devices, make a patch library from them (and
+    from --import), then serve the web librarian on it until Ctrl-C. When the output is not
+    a terminal, the page is fetched once through its token instead, and the demo ends."""
     folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="syxkit-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     _examples(folder / "examples")
     _backups(folder / "backups")
-    _library(folder)
+    library = _library(folder, extra)
     console.print(NEXT_STEPS, highlight=False)
+    if not no_web:
+        _web(library)
 
 
 COMMANDS = [demo]

@@ -150,6 +150,19 @@ class Device(ABC):
         ``fix``'s job)."""
         raise self._unsupported("encode")
 
+    def program_option(self, text: str, model: str | None = None) -> Any:
+        """``--program`` as the user typed it -> the value the driver's ``program`` option
+        holds. By default a number (decimal or 0x hex) that the driver reads as its display
+        counts; a driver whose panel names its slots (the CZ's ``internal:3``, ``B2``) turns
+        those names into its own value here, so every face (CLI, web) counts one way.
+        A bad value raises OptionError (a usage error)."""
+        from syxkit.core.numbers import parse_int
+
+        try:
+            return parse_int(text)
+        except ValueError as exc:
+            raise OptionError(f"--program {text}: {exc}") from None
+
     def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
         raise self._unsupported("convert")
 

@@ -25,24 +25,75 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class Served:
+    """The app bound to its socket, with the address to open, not yet answering."""
+
+    def __init__(self, library: str | Path, *, host: str = "127.0.0.1", port: int = 0,
+                 max_file: int = DEFAULT_MAX_FILE, max_request: int = DEFAULT_MAX_REQUEST):
+        from syxkit.library import Library
+        from syxkit.web.app import create_app
+
+        Library(library).close()  # a library that cannot open fails here, before any URL
+        self.sock = bind(host, port)
+        self.port = self.sock.getsockname()[1]
+        self.token = secrets.token_urlsafe(32)
+        self.app = create_app(library, token=self.token, host=host, port=self.port,
+                              max_file=max_file, max_request=max_request)
+        self.base = f"http://{host_port(host, self.port)}"
+        self.url = f"{self.base}/?token={self.token}"
+        self.server = None
+
+    def run(self) -> None:
+        """Answer until stopped (Ctrl-C, SIGTERM or :meth:`stop`)."""
+        import uvicorn
+
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
+                                server_header=False, timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(config)
+        self.server.run(sockets=[self.sock])
+
+    def start(self) -> threading.Thread:
+        """Answer from a thread (for the demo's one look at the page); :meth:`stop` ends it."""
+        thread = threading.Thread(target=self.run, daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+
+
 def serve(library: str | Path, *, host: str = "127.0.0.1", port: int = 0, browser: bool = True,
           max_file: int = DEFAULT_MAX_FILE, max_request: int = DEFAULT_MAX_REQUEST) -> None:
-    import uvicorn
-
-    from syxkit.library import Library
-    from syxkit.web.app import create_app
-
-    Library(library).close()  # a library that cannot open fails here, before any URL
-    sock = bind(host, port)
-    real_port = sock.getsockname()[1]
-    token = secrets.token_urlsafe(32)
-    app = create_app(library, token=token, host=host, port=real_port, max_file=max_file,
-                     max_request=max_request)
-    url = f"http://{host_port(host, real_port)}/?token={token}"
-    sys.stdout.write(f"syxkit web: {url}\n")
+    served = Served(library, host=host, port=port, max_file=max_file, max_request=max_request)
+    sys.stdout.write(f"syxkit web: {served.url}\n")
     sys.stdout.flush()
     if browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            server_header=False, timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run(sockets=[sock])
+        threading.Thread(target=webbrowser.open, args=(served.url,), daemon=True).start()
+    served.run()
+
+
+def look_once(served: Served, timeout: float = 20.0) -> dict:
+    """Open the page as a browser does (the token in the address, then its cookie) and ask
+    the API for the first page of patches: proof that the librarian answers."""
+    import http.cookiejar
+    import json
+    import time
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with opener.open(served.url, timeout=timeout) as page:
+                html = page.read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # uvicorn is still starting
+    with opener.open(f"{served.base}/api/patches?limit=5", timeout=timeout) as answer:
+        listing = json.load(answer)
+    return {"page_bytes": len(html), "has_app": b"<syx-app>" in html,
+            "patches": listing["total"], "first": [p["name"] for p in listing["items"]]}
