@@ -206,7 +206,7 @@ export class SyxBank extends LitElement {
     const editing = this.editing === slot.position;
     const canName = rule?.stored && rule.max_length;
     const problem = editing ? nameProblem(rule, this.draft) : "";
-    return html`<li class="slot" data-pos=${slot.position} data-id=${slot.id}>
+    return html`<li class="slot ${this.mixedKinds ? "mixed" : ""}" data-pos=${slot.position} data-id=${slot.id} title=${slot.name ?? ""}>
       <span class="label">${slot.label ?? slot.position}</span>
       ${editing ? html`<form @submit=${(e) => this.finishRename(slot, e)}>
           <input class="slotname" .value=${this.draft} aria-label="Name for slot ${slot.position}"
@@ -216,7 +216,7 @@ export class SyxBank extends LitElement {
           ${problem ? html`<span class="error small">${problem}</span>` : nothing}</form>`
         : html`<span class="name" title=${canName ? "Double-click to rename" : (rule?.note || "no name stored")}
             @dblclick=${() => canName && this.startRename(slot)}>${slot.name ?? html`<span class="muted">(no name)</span>`}</span>`}
-      <span class="kind muted">${slot.kind ?? ""}</span>
+      ${this.mixedKinds ? html`<span class="kind muted">${slot.kind === "operation-memory" || slot.kind === "opmem" ? "op" : (slot.kind ?? "")}</span>` : nothing}
       <button class="plain small" title="Empty this slot" @click=${() => this.clearSlot(slot.position)}>×</button>
     </li>`;
   }
@@ -226,6 +226,7 @@ export class SyxBank extends LitElement {
     const b = this.bank;
     if (!b) return html`<p class="muted">loading…</p>`;
     const filled = this.filled();
+    this.mixedKinds = new Set(b.slots.filter((s) => s.id).map((s) => s.kind)).size > 1;
     const noNames = b.slots.some((s) => s.id) && !b.slots.some((s) => {
       const r = s.id && nameRule(this.devices, { device: b.device, kind: s.kind, model: b.model ?? s.model });
       return r?.stored;
@@ -249,7 +250,7 @@ export class SyxBank extends LitElement {
         <button ?disabled=${!filled} @click=${() => this.get("zip")}>Download .zip</button>
         <button class="danger plain" @click=${this.remove}>Delete bank</button>
       </div>
-      ${this.check && !this.check.ok ? html`<p class="error">Cannot be built yet: ${this.check.reason}</p>`
+      ${this.check && !this.check.ok ? html`<p class="error">Cannot be built yet: ${this.check.reason}${b.capacity && filled < b.capacity && filled ? html`<br><span class="hint">Drag more patches in, or fill the empty slots (menu above).</span>` : nothing}</p>`
         : this.check?.ok ? html`<p class="ok">Ready: ${(this.check.files ?? []).map((f) => `${f.name} (${f.bytes.toLocaleString()} bytes)`).join(", ")}${(this.check.notes ?? []).length ? ` · ${this.check.notes.join(" · ")}` : ""}</p>` : nothing}
       <ol class="slots">${b.slots.map((s) => this.slotView(s))}</ol>`;
   }

@@ -181,9 +181,8 @@ class SyxApp extends LitElement {
     const known = (f.patches ?? []).filter((p) => p.status === "in-library");
     const problem = (p) => (typeof p === "string" ? p : `${p.offset !== undefined && p.offset !== null ? `offset ${p.offset}: ` : ""}${p.text ?? p.message ?? JSON.stringify(p)}`);
     return html`<li class=${f.error ? "bad" : ""}>
-      <span class="path">${f.name}</span>
-      ${f.error ? html` <span class="error">${f.error}</span>` : html`
-        <span>: ${f.objects ?? 0} sound(s), ${f.new ?? 0} new</span>
+      <span class="path">${f.name}</span>${f.error ? html`: <span class="error">${f.error}</span>` : html`:
+        <span>${f.objects ?? 0} sound${f.objects === 1 ? "" : "s"}, ${f.new ?? 0} new</span>
         ${known.length ? html`<span>, ${known.length} already in the library:
           ${known.map((p) => html`<a href="#" class="known" title=${p.name_in_file && p.name_in_file !== p.name ? `called “${p.name_in_file}” in this file` : ""}
             @click=${(e) => { e.preventDefault(); this.patchId = p.id; }}>${p.name ?? `patch ${p.id}`}${p.name_in_file && p.name_in_file !== p.name ? ` (here: ${p.name_in_file})` : ""}</a>`)}</span>` : nothing}

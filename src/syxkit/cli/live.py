@@ -35,13 +35,13 @@ from rich.text import Text
 
 from syxkit import __version__
 from syxkit.cli.common import (
-    INT,
     console,
     dumps_by_device,
     emit_json,
     err_console,
     fail,
     gather,
+    run_device,
     warn_unused,
     write_outputs,
 )
@@ -612,9 +612,11 @@ def _manifest_entry(path: Path, name: str) -> dict[str, Any]:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--device", "device_id", help="Device id, when the file is ambiguous.")
-@click.option("--program", type=INT, help="Program / slot to send to (decimal or 0x hex).")
+@click.option("--program", help="Program / slot to send to, counted as the device's display counts "
+                                 "(as `syxkit convert --help` says: CZ internal:3, B2, edit-buffer, "
+                                 "or 0x20 = the CZ's wire address).")
 @_port_options
-def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> None:
+def send(file: str, device_id: str | None, program: str | None, **kw: Any) -> None:
     """Send a dump FILE to its device, with the device's handshake and pacing."""
     got = gather((file,))
     if got.unreadable:
@@ -624,6 +626,8 @@ def send(file: str, device_id: str | None, program: int | None, **kw: Any) -> No
     skipped = len(got.entries) - len(mine)
     data = b"".join(m.data for m in mine)
     kinds = [e.dump.kind for e in got.entries if e.dump is not None and e.dump.device == dev.id]
+    if program is not None:  # counted as the device's panel counts (a bad one: exit 2)
+        program = run_device(dev.program_option, program, kw["model"])
     _check_request(lambda: dev.send_protocol(data, _options(kw, kw["form"] or "faithful",
                                                             program=program)))
     opened = _open("send", kw, need_input=False)

@@ -234,7 +234,11 @@ def encode(json_file: str, output: str, base_file: str | None) -> None:
     note(f"wrote {describe_data(data, output)} to {output}")
 
 
-def _options(**kw: Any) -> Options:
+def _options(dev: Any = None, **kw: Any) -> Options:
+    # --program as typed goes through the device, which counts it as its panel does (the CZ's
+    # "internal:3", "B2", "edit-buffer"); a bad value is a usage error (exit 2)
+    if dev is not None and kw.get("program") is not None:
+        kw["program"] = run_device(dev.program_option, kw["program"], kw.get("model"))
     return Options(**kw)
 
 
@@ -258,7 +262,9 @@ def _load_dumps(files: tuple[str, ...]) -> list[Dump]:
 
 
 common_opts = [
-    click.option("--program", type=INT, help="Program / slot, counted as the device's display counts (decimal or 0x hex)."),
+    click.option("--program", help="Program / slot, counted as the device's display counts (K-Station 0-49, DTX "
+                 "User kit 12 = 12; CZ: 3 or internal:3, B2, cartridge:N, edit-buffer, and a 0x number = the CZ's "
+                 "wire address pp, 0x20 = internal 1)."),
     click.option("--channel", type=click.IntRange(1, 16), help="MIDI channel 1-16."),
     click.option("--bank", type=INT, help="Bank number where the device has banks (as the panel counts)."),
     click.option("--model", help="Model, where the layout depends on it."),
@@ -297,12 +303,28 @@ def _cut_short(got: Gathered) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(), help="File to write (never one of the inputs).")
 @with_options(common_opts)
 def convert(paths, output, device, **kw) -> None:
-    """Convert dumps to another form, program, channel or bank (device rules apply)."""
+    """Convert dumps to another form, program, channel or bank (device rules apply).
+
+    --program and --bank count as the device's display counts: K-Station programs 0-49 in
+    banks 1-4, DTX "User kit 12" is --program 12. A CZ slot is named as its panel names it:
+    3 or internal:3 (CZ-101/1000, 1-16; a bare number is the model's internal memory),
+    B2 (CZ-3000/5000 with --model, CZ-1), cartridge:N, 97-99 (CZ-230S), edit-buffer. A CZ
+    number written 0x.. is the wire address pp as before (0x20 = internal 1); `info` shows
+    both ("internal 3 (pp=0x22)"). A slot that does not exist or cannot be written is a usage
+    error (exit 2) that lists the valid ones.
+
+    \b
+    Examples:
+      syxkit convert capture.syx -o tone.syx --program internal:3 --channel 1
+      syxkit convert capture.syx -o tone.syx --program B2 --model CZ-5000
+      syxkit convert capture.syx -o tone.syx --program 0x22
+      syxkit convert PBANK1.P64 -o bank.syx
+    """
     check_not_input(output, paths)
     check_target(output)
     got = gather(paths)
     dev, dumps = dumps_by_device(got.entries, device)
-    options = _options(**kw)
+    options = _options(dev, **kw)
     outputs = run_device(dev.convert, dumps, options)
     warn_unused(dev, options)
     _print_notes(outputs, output=output)
@@ -322,7 +344,7 @@ def split(paths, output, force, device, **kw) -> None:
     got = gather(paths)
     _cut_short(got)
     dev, dumps = dumps_by_device(got.entries, device)
-    options = _options(**kw)
+    options = _options(dev, **kw)
     outputs = run_device(dev.split, dumps, options)
     warn_unused(dev, options)
     written = write_outputs(outputs, output, directory=True, inputs=input_files(paths, got), force=force)
@@ -349,7 +371,7 @@ def join(paths, output, device, bank_size, pad_with, fill_from, as_edit_buffer, 
     check_not_input(output, inputs)
     got = gather(paths)
     dev, dumps = dumps_by_device(got.entries, device)
-    options = _options(bank_size=bank_size, as_edit_buffer=as_edit_buffer,
+    options = _options(dev, bank_size=bank_size, as_edit_buffer=as_edit_buffer,
                        pad_with=_load_dumps((pad_with,)) if pad_with else None,
                        fill_from=_load_dumps((fill_from,)) if fill_from else None, **kw)
     outputs = run_device(dev.join, dumps, options)

@@ -83,6 +83,12 @@ class Leaf:
     expected: str
     check: Callable[[Any], bool]
     plural: str = ""
+    # What ``check`` accepts, as data (for editors and ``syxkit set``): a whole-number range,
+    # or the values to choose from; ``nullable``: null is accepted too. None: not described.
+    lo: int | None = None
+    hi: int | None = None
+    choices: tuple[Any, ...] | None = None
+    nullable: bool = False
 
 
 @dataclass
@@ -120,7 +126,7 @@ def is_int(v: Any) -> bool:
 
 def integer(lo: int, hi: int) -> Leaf:
     return Leaf(f"a whole number {lo}-{hi}", lambda v: is_int(v) and lo <= v <= hi,
-                f"whole numbers {lo}-{hi}")
+                f"whole numbers {lo}-{hi}", lo=lo, hi=hi)
 
 
 def choice(values: Iterable[Any]) -> Leaf:
@@ -129,15 +135,17 @@ def choice(values: Iterable[Any]) -> Leaf:
     return Leaf(f"one of {text}",
                 lambda v: not isinstance(v, bool) and any(v == c and type(v) is type(c)
                                                           for c in values),
-                f"values out of {text}")
+                f"values out of {text}", choices=values)
 
 
-BOOLEAN = Leaf("true or false", lambda v: isinstance(v, bool), "true/false values")
+BOOLEAN = Leaf("true or false", lambda v: isinstance(v, bool), "true/false values",
+               choices=(False, True))
 
 
 def leaf_or_null(leaf: Leaf) -> Leaf:
     return Leaf(f"{leaf.expected} or null", lambda v: v is None or leaf.check(v),
-                f"{leaf.plural or leaf.expected} or nulls")
+                f"{leaf.plural or leaf.expected} or nulls", lo=leaf.lo, hi=leaf.hi,
+                choices=leaf.choices, nullable=True)
 
 
 def schema_from_paths(entries: Iterable[tuple[tuple[str | int, ...], Leaf]],

@@ -7,7 +7,7 @@ from typing import Any
 
 from syxkit.core.codecs import decode_name, encode_name
 from syxkit.core.message import Message
-from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
 from syxkit.devices.casio_cz import messages, operations
 from syxkit.devices.casio_cz.identify import DEVICE_ID, identify
 from syxkit.devices.casio_cz.slots import MODELS, REQUEST_NAMES
@@ -210,6 +210,18 @@ class CasioCZ(Device):
         if dump.kind == "tone" and dump.model != "CZ-1":
             return tuple(m for m in MODELS if m != "CZ-1")
         return super().fits(dump)
+
+    def program_option(self, text: str, model: str | None = None) -> Any:
+        """``--program`` counted as the CZ panel counts (``3``, ``internal:B2``,
+        ``edit-buffer``) -> the address pp; ``0x``-prefixed numbers stay wire addresses."""
+        from syxkit.devices.casio_cz import protocol
+        from syxkit.devices.casio_cz.slots import parse_model
+
+        try:
+            canonical = parse_model(model)
+        except DeviceError as exc:
+            raise OptionError(str(exc)) from None
+        return protocol.parse_program(text, canonical)
 
     # -- live transfers (sans-I/O peers; see protocol.py and emulator.py) -------------------------
     def request_protocol(self, what: str, options: Options) -> Any:

@@ -126,7 +126,14 @@ def convert(dumps: list[Dump], options: Options) -> list[Output]:
             if pp is None:
                 raise _missing_program(dump)
             if dump.kind == "tone":
-                check_writable(pp, _target_model(model, payload))
+                try:
+                    check_writable(pp, _target_model(model, payload))
+                except DeviceError as exc:
+                    # a slot named by --program is a bad option value (exit 2); one the file
+                    # carries is a failed file
+                    if next_program is None:
+                        raise
+                    raise OptionError(f"--program: {exc}") from None
             if dump.program is None:
                 notes.insert(0, f"fetched form (7n 30) rewritten to the receive form for "
                                 f"0x{pp:02X}")
@@ -255,14 +262,16 @@ def join(dumps: list[Dump], options: Options) -> list[Output]:
             payload, more = reshape(payload, form, None, dump)
         payloads.append(payload)
         notes.append(more)
+    # addresses from --program that the model cannot take are a bad option value (exit 2)
+    error = OptionError if options.get("program") is not None else DeviceError
     for i, (pp, payload) in enumerate(zip(addresses, payloads, strict=True)):
         if pp > 0x7F:
-            raise DeviceError(f"{len(tones)} tones from 0x{start:02X} run past the last program "
-                              "address 0x7F")
+            raise error(f"{len(tones)} tones from 0x{start:02X} run past the last program "
+                        "address 0x7F")
         try:
             check_writable(pp, _target_model(model, payload))
         except DeviceError as exc:
-            raise DeviceError(f"tone {i + 1} of {len(tones)}: {exc}") from None
+            raise error(f"tone {i + 1} of {len(tones)}: {exc}") from None
     chunk = size or len(tones)
     count = (len(tones) + chunk - 1) // chunk
     names = _bank_names(addresses, chunk, model, count)

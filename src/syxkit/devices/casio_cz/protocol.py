@@ -659,6 +659,56 @@ def parse_what(what: str, model: str | None = None) -> tuple[str, int]:
     return WHAT_WORDS[word], pp
 
 
+# What `--program` takes (convert, join, send), for its errors and help.
+PROGRAM_FORMS = ("a slot as the panel counts it: 3 or internal:3 (CZ-101/1000: 1-16), B2 or "
+                 "internal:B2 (CZ-3000/5000: A1-D8; CZ-1: A1-H8, with --model), cartridge:N "
+                 "(CZ-101/1000: 1-16), 97-99 (CZ-230S), edit-buffer; or a wire address in hex, "
+                 "0x00-0x7F (0x20 = internal 1)")
+
+
+def _program_range(model: str | None) -> str:
+    """The slots `--program` can name on ``model``, in panel words with their wire addresses."""
+    if model is None:
+        return PROGRAM_FORMS
+    lay = LAYOUTS[model]
+    parts = []
+    for area in lay.areas:
+        last = area.first + area.count - 1
+        parts.append(f"{area.label(area.first)}-{area.label(last).split(' ')[-1]} "
+                     f"(0x{area.first:02X}-0x{last:02X}{'' if area.writable else ', read only'})")
+    parts.append(f"edit-buffer (0x{EDIT_BUFFER:02X})")
+    return f"on the {model}: " + ", ".join(parts) + "; or a wire address in hex, 0x00-0x7F"
+
+
+def parse_program(text: str, model: str | None = None) -> int:
+    """The address pp for ``--program`` counted as the CZ panel counts: ``3`` / ``internal:3``
+    (CZ-101/1000), ``B2`` / ``internal:B2`` (CZ-3000/5000, CZ-1), ``cartridge:5``,
+    ``edit-buffer``, and every WHAT of `request` (``preset:2``, ``tone:0x20``). A number
+    written in hex (``0x20``) stays the wire address, so scripts written before panel
+    counting keep their meaning. Bad values raise OptionError naming the valid range."""
+    raw = str(text).strip()
+    key = raw.lower()
+    if key.startswith(("0x", "-0x", "$")):
+        try:
+            pp = parse_int(key)
+        except ValueError as exc:
+            raise OptionError(f"{DEVICE_ID}: --program {raw}: {exc}") from None
+        if not 0 <= pp <= 0x7F:
+            raise OptionError(f"{DEVICE_ID}: --program {raw}: a CZ program address is 0x00-0x7F; "
+                              f"expected {_program_range(model)}")
+        return pp
+    if model is not None and LAYOUTS[model].internal == EDIT_BUFFER and key in ("96", "slot:96"):
+        return EDIT_BUFFER  # CZ-230S: slot 96 is the address 0x60
+    if ":" not in key and key not in ("edit-buffer", "edit"):
+        key = "internal:" + key  # a bare number or B2 is the model's own (writable) memory
+    try:
+        return parse_what(key, model)[1]
+    except OptionError:
+        where = f" of the {model}" if model else ""
+        raise OptionError(f"{DEVICE_ID}: --program {raw}: no such slot{where}; expected "
+                          f"{_program_range(model)}") from None
+
+
 def request_protocol(what: str, options: Options) -> CZSession:
     """One object: ``tone:0x20``, ``named-tone:0x00`` (CZ-1), ``opmem:5`` (CZ-1)."""
     obj, program = parse_what(what, _model(options))

@@ -171,13 +171,14 @@ def check_writable(pp: int, model: str | None) -> None:
     if pp < 0x20:
         raise DeviceError(
             f"program 0x{pp:02X} is a preset slot ({slot_label(pp)}): the CZ refuses writes to "
-            f"presets; use an internal slot (0x20-0x3F), a cartridge slot (0x40-0x4F, CZ-101/1000) "
-            f"or the edit buffer 0x60 (for a CZ-1, where 0x00-0x3F are A1-H8, add --model CZ-1)")
+            f"presets; use an internal slot (internal 1-16 or A1-D8: 0x20-0x3F), a cartridge slot "
+            f"(cartridge 1-16: 0x40-0x4F, CZ-101/1000) or the edit buffer (0x60) (for a CZ-1, "
+            f"where 0x00-0x3F are A1-H8, add --model CZ-1)")
     if any(lay.writable(pp) for lay in GUESS_ORDER):
         return
     raise DeviceError(
-        f"program 0x{pp:02X} is not a CZ program address (internal 0x20-0x3F, cartridge "
-        f"0x40-0x4F, edit buffer 0x60, CZ-230S 0x61-0x63)")
+        f"program 0x{pp:02X} is not a CZ program address (internal 1-16 or A1-D8: 0x20-0x3F, "
+        f"cartridge 1-16: 0x40-0x4F, edit buffer 0x60, CZ-230S slots 97-99: 0x61-0x63)")
 
 
 def _writable_text(lay: Layout) -> str:
