@@ -86,7 +86,7 @@ def main() -> None:
                 rows = page.locator("syx-library tr[data-id]")
                 rows.nth(0).click()
                 rows.nth(39).click(modifiers=["Shift"])
-                drag(page, rows.nth(39), page.locator("ol.slots li.slot").first)
+                drag(page, rows.nth(39).locator("td.name"), page.locator("ol.slots li.slot").first)
                 page.wait_for_selector("syx-bank p.error, syx-bank p.ok")
                 page.keyboard.press("Escape")
                 page.mouse.move(0, 0)

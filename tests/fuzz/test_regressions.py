@@ -98,3 +98,34 @@ def test_cz_regular_requests_encode_as_before():
         (dump,) = fuzz.dumps_of(dev, data)
         assert "closed" not in dev.decode(dump)
         fuzz.roundtrip(dev, dump)
+
+
+def _vz_with_channel_byte(data: bytes, byte: int) -> bytes:
+    return data[:4] + bytes([byte]) + data[5:]
+
+
+@pytest.mark.parametrize("kind", ["voice", "bulk"])
+def test_vz_channel_byte_that_is_not_7n_survives_decode_encode(kind):
+    """Found by casio-vz.codec (a 47,767-byte "voice" with channel byte 00, a bad checksum and
+    trailing bytes): decode -> encode wrote 70 (channel 1) where the message had 00."""
+    dev = registry.get("casio-vz")
+    voice = dev.example()
+    if kind == "bulk":
+        data = dev.join(fuzz.dumps_of(dev, voice) * 64, Options())[0].data
+        frames = fuzz.frame(data).messages
+        target = max(frames, key=len)  # the bulk data message, between open and close
+        data = _vz_with_channel_byte(target.data, 0x00)
+    else:
+        data = _vz_with_channel_byte(voice, 0x00)
+    dumps = fuzz.dumps_of(dev, data)
+    assert dumps and any("channel byte" in str(p) for d in dumps for p in d.problems)
+    for dump in dumps:
+        fuzz.roundtrip(dev, dump)
+
+
+def test_vz_reproducer_of_the_campaign_passes():
+    dev = registry.get("casio-vz")
+    voice = dev.example()
+    # the campaign's input: channel byte 00, the checksum wrong, 200 bytes after it
+    data = _vz_with_channel_byte(voice[:-2], 0x00) + bytes(200) + b"\xf7"
+    assert fuzz.execute(fuzz.targets()["casio-vz.codec"], data) is None

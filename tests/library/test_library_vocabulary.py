@@ -93,6 +93,13 @@ def test_library_option_after_every_subcommand(tmp_path, toy):
 def downgrade_to_v1(db) -> None:
     """Turn a library file back into the version-1 layout (as syxkit 0.x wrote it), data kept."""
     con = sqlite3.connect(db, isolation_level=None)
+    # versions 4 and 3 first, newest first (their indexes name the columns dropped below)
+    for statement in ["DROP INDEX patches_parent", "ALTER TABLE patches DROP COLUMN parent_id",
+                      *(f"DROP INDEX patches_live_{k}" for k in (
+                          "id", "name", "device", "kind", "model", "favourite", "seen", "fits")),
+                      *(f"DROP TRIGGER patches_seen_{k}" for k in ("added", "moved", "removed")),
+                      "ALTER TABLE patches DROP COLUMN seen"]:
+        con.execute(statement)
     for statement in ["DROP INDEX patches_removed", "ALTER TABLE patches DROP COLUMN fits",
                       "ALTER TABLE patches DROP COLUMN removed_at", "DROP TABLE patches_fts",
                       *(f"DROP TRIGGER {name}" for name in (

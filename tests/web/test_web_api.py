@@ -169,7 +169,7 @@ def test_list_filters_paging_sort_and_search(server):
     all_cz = server.client.get("/api/patches", params={"device": "casio-cz", "limit": 5}).json()
     assert all_cz["total"] >= 12 and len(all_cz["items"]) == 5
     assert set(all_cz["items"][0]) == {"id", "name", "device", "model", "models", "kind",
-                                       "tags", "favourite", "seen"}
+                                       "tags", "favourite", "seen", "renderable"}
     # a CZ tone fits every CZ-101-format model: the list says which (its model family)
     assert "CZ-101" in all_cz["items"][0]["models"]
     page2 = server.client.get("/api/patches", params={"device": "casio-cz", "limit": 5,
@@ -180,6 +180,11 @@ def test_list_filters_paging_sort_and_search(server):
     assert names == sorted(names, key=str.casefold, reverse=True)
     hits = server.client.get("/api/patches", params={"q": "web voi 0"}).json()
     assert hits["total"] >= 1 and all("VOICE" in i["name"] for i in hits["items"])
+    # a search counts exactly below its cap (10,000) and says whether it stopped counting
+    assert hits["total_is_estimate"] is False and all_cz["total_is_estimate"] is False
+    # device ids compare exactly as stored; a script's other spelling is lowered first
+    assert server.client.get("/api/patches", params={"device": "Casio-CZ", "limit": 5}
+                             ).json()["total"] == all_cz["total"]
     assert server.client.get("/api/patches", params={"sort": "bogus"}).status_code == 422
 
 

@@ -110,7 +110,7 @@ class Page:
         if kind:
             self.page.locator("syx-library select[aria-label=Kind]").select_option(value=kind)
         self.page.wait_for_function(
-            "d => [...document.querySelectorAll('syx-library tr[data-id] td:nth-child(2)')]"
+            "d => [...document.querySelectorAll('syx-library tr[data-id] td.device')]"
             ".every(td => td.textContent === d)", arg=device)
 
     def drag(self, source, target) -> None:
@@ -133,7 +133,7 @@ class Page:
         assert self.page.inner_text(".bulkbar .count") == f"{count} selected"
         before = self.filled()
         # drag the row clicked last (in view): dragging a selected row carries the selection
-        self.drag(rows.nth(last), self.page.locator("ol.slots li.slot").nth(slot))
+        self.drag(rows.nth(last).locator("td.name"), self.page.locator("ol.slots li.slot").nth(slot))
         self.page.wait_for_function(
             "n => document.querySelectorAll('ol.slots li.slot[data-id]').length === n",
             arg=before + count)
@@ -295,3 +295,55 @@ def test_readable_at_tablet_width(browser, server, tmp_path):
     # nothing wider than the screen: no sideways scrolling
     assert p.page.evaluate("document.documentElement.scrollWidth") <= 800
     p.close()
+
+
+def test_dropped_bulk_opens_as_bank_in_its_own_order(page, server, tmp_path):
+    """The seed's flow: drop a VZ bulk, see its 64 names, open it as a bank, swap two voices,
+    fill nothing, download the bulk the VZ takes back."""
+    page.drop([("MY VZ BANK.syx", vz_bank())])
+    page.page.click("section.imported button:has-text('Open as bank (64)')")
+    page.page.wait_for_selector("syx-bank .bankhead h2:text-is('MY VZ BANK')")
+    assert page.slot_names() == [f"WEB VOICE {k:02d}" for k in range(64)]
+    page.page.check("syx-bank input[type=checkbox]")  # drag swaps slots
+    slots = page.page.locator("ol.slots li.slot")
+    page.drag(slots.nth(0), slots.nth(5))
+    page.page.wait_for_function(
+        "() => document.querySelector('ol.slots li.slot .name').textContent === 'WEB VOICE 05'")
+    names = page.slot_names()
+    assert names[0] == "WEB VOICE 05" and names[5] == "WEB VOICE 00"
+    assert names[1:5] == [f"WEB VOICE {k:02d}" for k in range(1, 5)]
+    page.page.wait_for_selector("syx-bank p.ok")
+    data = page.download("Download .syx")
+    assert {"MY VZ BANK.syx": data} == cli_bank_export(server, tmp_path, "MY VZ BANK")
+
+
+def test_empty_slots_filled_with_a_blank_before_download(page, server, tmp_path):
+    page.pick([("vzsrc.syx", vz_bank())])
+    page.new_bank("short", "casio-vz")
+    page.filter("casio-vz", "voice")
+    page.drag_rows_to_bank(0, 9)
+    # 10 of 64 voices: the page says why it cannot be built yet, before any download
+    assert "Cannot be built yet" in page.page.inner_text("syx-bank")
+    assert page.page.locator("syx-bank button:has-text('Download .syx')").is_disabled()
+    page.page.locator("syx-bank select[aria-label='Fill empty slots']").select_option(value=":blank")
+    page.page.wait_for_selector("syx-bank p.ok")
+    assert page.filled() == 64  # a blank voice tops the voices up to 64, no more
+    data = page.download("Download .syx")
+    assert len(data) == 43_094
+    assert {"short.syx": data} == cli_bank_export(server, tmp_path, "short")
+
+
+def test_duplicates_view_shows_one_sound_under_two_names(page):
+    one = vz_bank()
+    page.pick([("first.syx", one)])
+    from syxkit.devices.casio_vz.messages import bulk_file
+    from syxkit.devices.casio_vz.sounds import example_voice, with_name
+    from syxkit.devices.casio_vz.table import VOICE
+
+    renamed = bulk_file([with_name(example_voice(), "SAME SOUND A", VOICE)]
+                        + [with_name(example_voice(), "SAME SOUND B", VOICE)] * 63)
+    page.pick([("second.syx", renamed)])
+    page.page.click("nav button:has-text('Duplicates')")
+    page.page.wait_for_selector("syx-dupes ul.groups")
+    text = page.page.inner_text("syx-dupes")
+    assert "SAME SOUND A" in text and "SAME SOUND B" in text

@@ -85,7 +85,13 @@ export class SyxBank extends LitElement {
   // Sortable moved DOM nodes that lit owns: put them back, then let the server's answer
   // re-render the bank.
   restore(e) {
-    if (e.clone && e.from !== e.to) {
+    if (e.swapItem && e.from === e.to) {
+      // swap mode exchanged two nodes: exchange them back
+      const mark = document.createComment("");
+      e.item.replaceWith(mark);
+      e.swapItem.replaceWith(e.item);
+      mark.replaceWith(e.swapItem);
+    } else if (e.clone && e.from !== e.to) {
       e.item.remove();
       e.clone.replaceWith(e.item);
     } else if (e.from === e.to) {

@@ -26,7 +26,8 @@ export class SyxDupes extends LitElement {
     this.groups = null;
     try {
       const res = await api.get(`/api/duplicates/${this.mode}`);
-      this.groups = res.groups ?? res;
+      this.groups = res.items;
+      this.total = res.total;
       this.error = null;
     } catch (err) {
       this.error = err.message;
@@ -49,12 +50,26 @@ export class SyxDupes extends LitElement {
       ${this.error ? html`<p class="error">${this.error}</p>` : nothing}
       ${this.groups === null ? html`<p class="muted">loading…</p>`
         : !this.groups.length ? html`<p class="empty">No duplicates of this kind.</p>`
-        : html`<ul class="groups">${this.groups.map((g) => html`<li>
-            <h3>${g.title ?? g.name ?? g.names?.join(" · ")}</h3>
-            <span class="meta">${g.device ?? ""} ${g.kind ?? ""}</span>
-            <ul>${(g.patches ?? g.members ?? []).map((p) => html`<li><a href="#" @click=${(e) => { e.preventDefault(); this.open(p.id); }}>${p.name ?? "(no name)"}</a>
-              <span class="muted">patch ${p.id}${p.files ? ` · ${p.files} file(s)` : ""}${p.source ? ` · ${p.source}` : ""}</span></li>`)}</ul>
-          </li>`)}</ul>`}`;
+        : html`<p class="meta">${this.total} group${this.total === 1 ? "" : "s"}</p>
+          <ul class="groups">${this.groups.map((g) => this.mode === "names" ? this.sameSound(g) : this.sameName(g))}</ul>`}`;
+  }
+
+  // One patch (one sound) that files call by several names.
+  sameSound(g) {
+    return html`<li>
+      <h3><a href="#" @click=${(e) => { e.preventDefault(); this.open(g.id); }}>${g.name}</a></h3>
+      <span class="meta">${g.device} ${g.kind} · patch ${g.id}</span>
+      <ul>${(g.names ?? []).map((n) => html`<li>${typeof n === "string" ? n : n.name}</li>`)}</ul>
+    </li>`;
+  }
+
+  // One name used for several different sounds.
+  sameName(g) {
+    return html`<li>
+      <h3>${g.name}</h3><span class="meta">${g.device} ${g.kind}</span>
+      <ul>${(g.patches ?? []).map((p) => html`<li><a href="#" @click=${(e) => { e.preventDefault(); this.open(p.id); }}>patch ${p.id}</a>
+        <span class="muted">${p.name}${p.model ? ` · ${p.model}` : ""}</span></li>`)}</ul>
+    </li>`;
   }
 }
 customElements.define("syx-dupes", SyxDupes);

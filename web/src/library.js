@@ -4,6 +4,7 @@
 import { LitElement, html, nothing } from "lit";
 import Sortable from "sortablejs";
 import { api, download, query } from "./api.js";
+import { player, stateOf, toggle } from "./player.js";
 
 const PAGE = 100;
 
@@ -23,6 +24,7 @@ export class SyxLibrary extends LitElement {
     bank: { attribute: false }, // the bank open beside the list, if any
     items: { state: true },
     total: { state: true },
+    estimate: { state: true },
     offset: { state: true },
     filters: { state: true },
     tags: { state: true },
@@ -35,6 +37,7 @@ export class SyxLibrary extends LitElement {
     this.devices = [];
     this.items = [];
     this.total = 0;
+    this.estimate = false;
     this.offset = 0;
     this.filters = { q: "", device: "", kind: "", tag: "", favourite: false, sort: "name" };
     this.tags = [];
@@ -48,7 +51,34 @@ export class SyxLibrary extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
+    this.onPlayer = () => this.requestUpdate();
+    player.addEventListener("change", this.onPlayer);
     this.reload();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    player.removeEventListener("change", this.onPlayer);
+  }
+
+  // Space: play (or stop) the selected row last clicked, else the first selected one that
+  // can be rendered. False when there is none (the key then does what it usually does).
+  playSelected() {
+    const last = this.anchor !== null ? this.items[this.anchor] : null;
+    const item = last && this.selected.has(last.id) && last.renderable
+      ? last : this.items.find((p) => this.selected.has(p.id) && p.renderable);
+    if (!item) return false;
+    toggle(item.id);
+    return true;
+  }
+
+  playButton(p) {
+    if (!p.renderable) return nothing;
+    const state = stateOf(p.id);
+    return html`<button class="play ${state}" title=${state === "idle" ? "Play a preview (Space)" : "Stop"}
+        aria-label=${state === "idle" ? `Play ${p.name ?? "patch"}` : `Stop ${p.name ?? "patch"}`}
+        @click=${(e) => { e.stopPropagation(); toggle(p.id); }} @dblclick=${(e) => e.stopPropagation()}
+      >${state === "idle" ? "▶" : "■"}</button>${state === "loading" ? html`<span class="rendering">rendering…</span>` : nothing}`;
   }
 
   firstUpdated() {
@@ -57,7 +87,9 @@ export class SyxLibrary extends LitElement {
       group: { name: "patches", pull: "clone", put: false },
       sort: false,
       draggable: "tr[data-id]",
-      filter: "input,button,a",
+      // a row's ▶ is a handle too (it fills the row's left edge, where a hand grabs a row);
+      // a click on it still plays
+      filter: "input,a",
       preventOnFilter: false,
       onStart: (e) => {
         const id = Number(e.item.dataset.id);
@@ -80,6 +112,8 @@ export class SyxLibrary extends LitElement {
       if (seq !== this.seq) return; // a newer search has started: drop this answer
       this.items = res.items;
       this.total = res.total;
+      // a search stops counting at 10,000 matches: "10,000+" and Next stays on
+      this.estimate = Boolean(res.total_is_estimate);
       this.error = null;
     } catch (err) {
       if (seq === this.seq) this.error = err.message;
@@ -103,7 +137,7 @@ export class SyxLibrary extends LitElement {
 
   page(delta) {
     const next = this.offset + delta * PAGE;
-    if (next < 0 || next >= this.total) return;
+    if (next < 0 || (next >= this.total && !this.estimate)) return;
     this.offset = next;
     this.reload({ keepOffset: true });
   }
@@ -227,15 +261,16 @@ export class SyxLibrary extends LitElement {
       <div class="tablewrap">
         <table class="patches ${this.busy ? "busy" : ""}">
           <thead><tr>
-            <th>name</th><th>device</th>${this.compact ? nothing : html`<th>model</th>`}<th>kind</th>
+            <th class="play" title="preview"></th><th>name</th><th>device</th>${this.compact ? nothing : html`<th>model</th>`}<th>kind</th>
             ${this.compact ? nothing : html`<th>tags</th>`}<th title="favourite">★</th><th title="seen in N files">files</th>
           </tr></thead>
           <tbody>
             ${this.items.map((p, i) => html`
               <tr data-id=${p.id} class=${this.selected.has(p.id) ? "selected" : ""}
                   @click=${(e) => this.clickRow(e, p, i)} @dblclick=${() => this.open(p.id)}>
+                <td class="play">${this.playButton(p)}</td>
                 <td class="name">${p.name ?? html`<span class="muted">(no name)</span>`}</td>
-                <td>${p.device}</td>
+                <td class="device">${p.device}</td>
                 ${this.compact ? nothing : html`<td title=${(p.models ?? []).join(", ")}>${modelFamily(p)}</td>`}
                 <td>${p.kind}</td>
                 ${this.compact ? nothing : html`<td>${(p.tags ?? []).map((t) => html`<span class="tag">${t}</span>`)}</td>`}
@@ -250,8 +285,8 @@ export class SyxLibrary extends LitElement {
       </div>
       <div class="pager">
         <button ?disabled=${this.offset === 0} @click=${() => this.page(-1)}>‹ Prev</button>
-        <span>${this.total ? `${(this.offset + 1).toLocaleString()}–${last.toLocaleString()} of ${this.total.toLocaleString()}` : "0 patches"}</span>
-        <button ?disabled=${last >= this.total} @click=${() => this.page(1)}>Next ›</button>
+        <span>${this.total ? `${(this.offset + 1).toLocaleString()}–${last.toLocaleString()} of ${this.total.toLocaleString()}${this.estimate ? "+" : ""}` : "0 patches"}</span>
+        <button ?disabled=${last >= this.total && !this.estimate} @click=${() => this.page(1)}>Next ›</button>
       </div>`;
   }
 }

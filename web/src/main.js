@@ -7,6 +7,7 @@ import "./dupes.js";
 import { droppedFiles, summarise } from "./importer.js";
 import "./library.js";
 import "./patch.js";
+import { stop as stopPreview } from "./player.js";
 
 class SyxApp extends LitElement {
   static properties = {
@@ -161,8 +162,13 @@ class SyxApp extends LitElement {
       if (typing) document.activeElement.blur();
       this.library()?.clearSelection();
       this.imported = null;
+      stopPreview();
     } else if (e.key === "Delete" && !typing) {
       this.library()?.bulk("remove");
+    } else if (e.key === " " && !typing && !e.repeat
+      && !["BUTTON", "A"].includes(document.activeElement?.tagName)) {
+      // Space plays the selected row (a focused button or link keeps its own Space)
+      if (this.library()?.playSelected()) e.preventDefault();
     }
   }
 

@@ -3,6 +3,7 @@
 import { LitElement, html, nothing } from "lit";
 import { api, download } from "./api.js";
 import { nameProblem } from "./names.js";
+import { player, stateOf, toggle } from "./player.js";
 
 function paramTree(value, showRaw) {
   if (Array.isArray(value)) {
@@ -35,6 +36,29 @@ export class SyxPatch extends LitElement {
     super();
     this.devices = [];
     this.showRaw = false;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.onPlayer = () => this.requestUpdate();
+    player.addEventListener("change", this.onPlayer);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    player.removeEventListener("change", this.onPlayer);
+  }
+
+  // One play button for a tone or voice; one per pad for an RZ-1 sample dump.
+  playButtons(p) {
+    if (!p.renderable) return nothing;
+    const pads = p.pads ? Array.from({ length: p.pads }, (_, i) => i + 1) : [null];
+    return html`<span class="plays">${pads.map((pad) => {
+      const state = stateOf(p.id, pad);
+      const what = pad ? ` pad ${pad}` : "";
+      return html`<button class="play ${state}" title=${state === "idle" ? "Play a preview" : "Stop"}
+        @click=${() => toggle(p.id, pad)}>${state === "idle" ? `▶ Play${what}` : state === "loading" ? `■ rendering…` : `■ Stop${what}`}</button>`;
+    })}</span>`;
   }
 
   updated(changed) {
@@ -96,6 +120,7 @@ export class SyxPatch extends LitElement {
           ${problem ? html`<span class="error">${problem}</span>` : html`<span class="hint">up to ${rule.max_length} characters${rule.upper ? ", upper case" : ""}</span>`}
         </form>` : html`<p class="hint">${rule?.note || "This device stores no name in this kind of patch; the name is kept in the library only."}</p>`}
       <div class="row">
+        ${this.playButtons(p)}
         <label class="check"><input type="checkbox" .checked=${!!p.favourite}
           @change=${(e) => this.save({ favourite: e.target.checked })}> ★ favourite</label>
         <button @click=${() => download(`/api/patches/${p.id}/syx`, `${p.name ?? "patch"}.syx`).catch((err) => this.say(err.message, true))}>Download .syx</button>

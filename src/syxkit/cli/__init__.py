@@ -28,7 +28,7 @@ class Lazy(NamedTuple):
 
 # The CLI's own command modules, each with a COMMANDS list. A new module goes here and its
 # commands into COMMANDS below (the test prints the entries to paste).
-MODULES = ("info", "ops", "demo", "live", "lib", "web", "render")
+MODULES = ("info", "ops", "demo", "live", "lib", "web", "render", "edit")
 
 COMMANDS: dict[str, Lazy] = {
     "backup": Lazy("syxkit.cli.live:backup", "Fetch everything DEVICE can send: one file per object, one combined file, a manifest."),
@@ -41,6 +41,7 @@ COMMANDS: dict[str, Lazy] = {
     "dtx": Lazy("device:yamaha-dtxtreme2", "Yamaha DTXtreme IIs tools."),
     "emulate": Lazy("syxkit.cli.live:emulate", "Run a virtual DEVICE on virtual ports named by --port until SIGINT/SIGTERM; SIGUSR1 starts a dump from its \"panel\" where the device has one."),
     "encode": Lazy("syxkit.cli.ops:encode", "Build SysEx from JSON written by ``decode --json`` (edited or not)."),
+    "get": Lazy("syxkit.cli.edit:get_cmd", "Show parameters of a sound by their panel names (every one when no KEY is given)."),
     "fix": Lazy("syxkit.cli.ops:fix", "Repair checksums (and byte counts where the device has them); nothing else changes."),
     "info": Lazy("syxkit.cli.info:info", "Say what each SysEx message in PATHS (files, folders, zips, .mid) is, where the device would store it, and what is wrong with it."),
     "join": Lazy("syxkit.cli.ops:join", "Join single dumps into banks / bulk dumps."),
@@ -53,6 +54,7 @@ COMMANDS: dict[str, Lazy] = {
     "request": Lazy("syxkit.cli.live:request", "Fetch one object WHAT from DEVICE, named the device's way and counted as its display counts (the WHAT names of each device are listed below)."),
     "rz1": Lazy("device:casio-rz1", "Casio RZ-1: sample RAM as WAV files, RAM images, loadable dump files."),
     "send": Lazy("syxkit.cli.live:send", "Send a dump FILE to its device, with the device's handshake and pacing."),
+    "set": Lazy("syxkit.cli.edit:set_cmd", "Change parameters of a sound by their panel names and values, into a new file."),
     "split": Lazy("syxkit.cli.ops:split", "Split banks and bulk dumps into one file per object."),
     "web": Lazy("syxkit.cli.web:web", "Serve the web librarian on this library."),
 }

@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
-from syxkit.core.fileio import OutputError, atomic_write, check_not_input, check_target
+from syxkit.core.fileio import OutputError
 from syxkit.core.numbers import parse_int
-from syxkit.core.readers import SourceFile
-from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
-from syxkit.inspect import Entry, entries, load
+from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options
+from syxkit.inspect import Entry
+from syxkit.ops import files as _files
+
+# The file helpers live in syxkit.ops.files (both faces use them); these names stay here for
+# the CLI modules and device commands that import them from the CLI.
+Gathered = _files.Gathered
+input_files = _files.input_files
+output_paths = _files.output_paths
+write_outputs = _files.write_outputs
 
 # Width used when the output is not a terminal: wide enough that no table or line is ever
 # wrapped (a pipe has no width, and a name broken mid-word is useless to grep or cut)
@@ -169,45 +172,15 @@ def guarded(call, *args) -> Any:
         fail(str(exc))
 
 
-@dataclass
-class Gathered:
-    sources: list[SourceFile]
-    entries: list[Entry]
-    unreadable: list[SourceFile]
-
-
 def gather(paths: tuple[str, ...] | list[str]) -> Gathered:
-    sources, found, bad = [], [], []
-    for src in load(paths):
-        if src.error:
-            bad.append(src)
-            note(f"error: {src.path}: {src.error}")
-            continue
-        sources.append(src)
-        found.extend(entries(src))
-    return Gathered(sources, found, bad)
+    """Read the files; each one that cannot be read is one ``error:`` line on stderr."""
+    return _files.gather(paths, note)
 
 
 def dumps_by_device(found: list[Entry], device: str | None = None) -> tuple[Device, list[Dump]]:
-    """The one device the dumps belong to (or the one named), with its dumps."""
-    known = [e for e in found if e.dump is not None]
-    if device:
-        try:
-            dev = registry.get(device)
-        except KeyError as exc:
-            fail(str(exc.args[0]), 2)
-        dumps = [e.dump for e in known if e.dump.device == dev.id]
-    else:
-        ids = sorted({e.dump.device for e in known})
-        if not ids:
-            fail("no message of a known device in the input")
-        if len(ids) > 1:
-            fail(f"the input holds dumps of several devices ({', '.join(ids)}); name one with --device", 2)
-        dev = registry.get(ids[0])
-        dumps = [e.dump for e in known]
-    if not dumps:
-        fail(f"no {dev.id} dump in the input")
-    return dev, dumps
+    """The one device the dumps belong to (or the one named), with its dumps; a refusal is one
+    ``error:`` line (exit 2 for a usage error)."""
+    return run_device(_files.dumps_by_device, found, device)
 
 
 def run_device(call, *args):
@@ -219,65 +192,13 @@ def run_device(call, *args):
         fail(str(exc))
 
 
-def warn_unused(dev: Device, options: Options) -> None:
-    for key in options.unused():
+def warn_unused(dev: Device | str | None, options: Options | list[str]) -> None:
+    """``warning: --KEY has no effect for DEVICE`` for each option the driver did not read."""
+    keys = options if isinstance(options, list) else options.unused()
+    device_id = dev if isinstance(dev, str) or dev is None else dev.id
+    for key in keys:
         from rich.text import Text
 
         _console(True).print(Text.assemble(("warning:", "yellow"),
-                                        f" --{key.replace('_', '-')} has no effect for {dev.id}"),
+                                        f" --{key.replace('_', '-')} has no effect for {device_id}"),
                           highlight=False, soft_wrap=True)
-
-
-def output_paths(outputs: list[Output], out: str, *, directory: bool = False) -> list[Path]:
-    """Where each output goes: one output to ``out``; several next to it as ``<stem>-<name>``
-    (or into ``out`` when it is a folder). Two outputs never get one path: a repeated name gets
-    ``-2``, ``-3`` … so no output silently replaces another of the same run."""
-    target = Path(out)
-    if directory or target.is_dir():
-        paths = [target / o.name for o in outputs]
-    elif len(outputs) == 1:
-        paths = [target]
-    else:
-        paths = []
-        for o in outputs:
-            name = Path(o.name)
-            paths.append(target.with_name(f"{target.stem}-{name.stem}{name.suffix or target.suffix}"))
-    seen: dict[Path, int] = {}
-    unique = []
-    for p in paths:
-        n = seen.get(p, 0) + 1
-        seen[p] = n
-        unique.append(p if n == 1 else p.with_name(f"{p.stem}-{n}{p.suffix}"))
-    return unique
-
-
-def write_outputs(outputs: list[Output], out: str, *, directory: bool = False,
-                  inputs: Iterable[str | os.PathLike] = (), force: bool = True) -> list[Path]:
-    """Write the outputs (see :func:`output_paths`). Every target is checked before the first
-    is written: none may be an input file, and with ``force=False`` none may exist yet (the
-    error names them). Raises :class:`OutputError`."""
-    inputs = list(inputs)
-    if directory and Path(out).exists() and not Path(out).is_dir():
-        raise OutputError(out, "is a file, not a folder")
-    paths = output_paths(outputs, out, directory=directory)
-    for p in paths:
-        check_not_input(p, inputs)
-        check_target(p)
-    if not force:
-        existing = [p for p in paths if p.exists() or p.is_symlink()]
-        if existing:
-            shown = ", ".join(str(p.name) for p in existing[:5])
-            more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-            where = out if directory else str(Path(out).parent)
-            raise OutputError(where, f"already holds {len(existing)} of the files to write "
-                                     f"({shown}{more}); use --force to overwrite them, or "
-                                     "another folder")
-    return [atomic_write(p, o.data, inputs=inputs) for p, o in zip(paths, outputs, strict=True)]
-
-
-def input_files(paths: Iterable[str], got: Gathered | None = None) -> list[str]:
-    """The files the user gave (and those read from given folders): what ``-o`` must never be."""
-    found = [str(p) for p in paths]
-    if got is not None:
-        found += [s.path for s in got.sources + got.unreadable]
-    return found

@@ -14,10 +14,10 @@ from rich.table import Table
 
 from syxkit.cli.common import console
 from syxkit.cli.info import _table
-from syxkit.core.fileio import atomic_write
 from syxkit.devices import registry
 from syxkit.devices.base import DeviceError, Options
 from syxkit.inspect import info_rows, load
+from syxkit.ops.files import write_file
 from syxkit.protocols.base import WIRE_BYTES_PER_SECOND
 from syxkit.transfer.sim import simulate
 
@@ -48,7 +48,7 @@ def _examples(folder: Path) -> None:
     for dev in registry.devices():
         data = dev.example()
         if data is not None:
-            atomic_write(folder / f"{dev.id}.syx", data)
+            write_file(folder / f"{dev.id}.syx", data)
             made += 1
     console.print(f"[bold]1. {made} example dump(s) built by syxkit in {folder}[/bold]")
     for src in load([folder]):
@@ -70,7 +70,7 @@ def _backups(folder: Path) -> None:
             table.add_row(dev.id, "-", "-", f"{result.seconds:.2f}", f"failed: {result.error}")
             continue
         data = b"".join(o.data for o in result.result)
-        path = atomic_write(folder / f"{dev.id}-backup.syx", data)
+        path = write_file(folder / f"{dev.id}-backup.syx", data)
         table.add_row(dev.id, str(len(result.result)), f"{len(data):,}", f"{result.seconds:.2f}", path.name)
     console.print(table)
 

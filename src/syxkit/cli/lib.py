@@ -7,6 +7,7 @@ voice named ``[/X]`` or a file ``pad [red]hot.syx`` prints as it is."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -299,14 +300,18 @@ def search_cmd(ctx, text, as_json, limit, **kw) -> None:
 @click.pass_context
 def show_cmd(ctx, patch_id, as_json) -> None:
     """A patch with its sources and decoded parameters."""
+    from syxkit.library.versions import history
+
     with _opened(ctx) as library:
         patch = library.get(patch_id)
+        lineage = history(library, patch_id)
         try:
             params, error = decoded(library, patch), None
         except LibraryError as exc:
             params, error = None, str(exc)
     if as_json:
         out = patch.to_json()
+        out["history"] = lineage
         out["decoded"] = params
         if error:
             out["decode_error"] = error
@@ -323,11 +328,83 @@ def show_cmd(ctx, patch_id, as_json) -> None:
     for s in patch.sources:
         where = f"{s.path} @ {s.offset}" + ("" if s.part is None else f" part {s.part}")
         say("seen in ", where, " as ", s.name, f" ({s.seen_at})")
+    if lineage["ancestors"]:
+        say("version of ", " <- ".join(str(i) for i in lineage["ancestors"]),
+            " (parent first)")
+    if lineage["children"]:
+        say("versions made from it: ", ", ".join(str(i) for i in lineage["children"]))
     if params is not None:
         console.print(_tree("parameters", params["params"]))
     else:
         err_console.print(Text.assemble(("not decoded:", "yellow"), " ", str(error)),
                           highlight=False, soft_wrap=True)
+
+
+@lib.command("set")
+@click.argument("patch_id", type=INT)
+@click.argument("assignments", nargs=-1, required=True)
+@json_option
+@click.pass_context
+def set_cmd(ctx, patch_id, assignments, as_json) -> None:
+    """Change parameters of a patch (KEY=VALUE, as `syxkit get` names them) and save the
+    result as a new version; the old patch stays, and `lib show` shows which came from
+    which."""
+    from syxkit.library.versions import set_patch
+
+    with _opened(ctx) as library:
+        result = set_patch(library, patch_id, assignments)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    for n in result.notes:
+        err_console.print(Text.assemble(("note:", "yellow"), " ", n), highlight=False,
+                          soft_wrap=True)
+    for c in result.changes:
+        say(c["key"], ": ", json.dumps(c["old"]), " -> ", json.dumps(c["new"]))
+    if result.created:
+        say(f"saved patch {result.patch.id} ", result.patch.name,
+            f", a new version of patch {result.parent.id}")
+
+
+@lib.command("preview")
+@click.argument("patch_id", type=INT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Also write the WAV here (default: only the cache beside the library).")
+@click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
+              help="MIDI note to play (60 = middle C).")
+@click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True,
+              help="Key velocity 1-127 (VZ voices respond to it).")
+@click.option("--seconds", type=click.FloatRange(0, 60), default=2.5, show_default=True,
+              help="How long the key is held.")
+@click.option("--release", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+              help="How long the render goes on after the key is released.")
+@click.option("--rate", type=click.IntRange(8000, 192_000), default=44_100, show_default=True,
+              help="Sample rate (RZ-1 pads keep their 20 kHz).")
+@click.option("--pad", type=click.IntRange(1), help="RZ-1 sample dump: which pad (default 1).")
+@json_option
+@click.pass_context
+def preview_cmd(ctx, patch_id, output, note, velocity, seconds, release, rate, pad,
+                as_json) -> None:
+    """Hear a patch without the synth: render a CZ tone, VZ voice or RZ-1 pad to WAV, once
+    per sound and settings (kept in a folder beside the library file)."""
+    from syxkit.cli.common import write_outputs
+    from syxkit.devices.base import Output
+    from syxkit.ops import previews
+
+    settings = previews.Settings(note, velocity, seconds, release, rate, pad)
+    with _opened(ctx) as library:
+        result, data = previews.preview(library, patch_id, settings)
+        library_file = library.path
+    written = None
+    if output:
+        written = write_outputs([Output(result.path.name, data)], output,
+                                inputs=[library_file, result.path])[0]
+    if as_json:
+        emit_json(dict(result.to_json(), written=str(written) if written else None))
+        return
+    how = "rendered" if result.rendered else "from the cache"
+    say(f"patch {result.patch_id} ", result.name, f" ({result.device} {result.label}): ",
+        str(written or result.path), f", {result.seconds:.2f} s, {how}")
 
 
 @lib.command("tag")

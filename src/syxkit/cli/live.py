@@ -1,24 +1,20 @@
 """Live MIDI commands: ``ports``, ``request``, ``backup``, ``send``, ``receive``, ``emulate``.
 
 Thin like the rest of the CLI: the device gives a sans-I/O protocol (or emulator),
-syxkit.midi opens the port, syxkit.transfer.engine runs it. What this module adds is the
-user's side: progress bars, ``--json`` summaries, atomic writes, and a recovery file whenever
-a transfer does not finish (failure, Ctrl-C or SIGTERM) — a half-written output never exists.
+syxkit.midi opens the port, :mod:`syxkit.ops.backup` runs the job (file names, manifests,
+atomic writes, a recovery file whenever a transfer does not finish: failure, Ctrl-C or
+SIGTERM — a half-written output never exists) and this module adds the user's side:
+options, progress bars, ``--json`` summaries and lines.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import re
 import signal
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +29,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from syxkit import __version__
 from syxkit.cli.common import (
     console,
     dumps_by_device,
@@ -43,15 +38,12 @@ from syxkit.cli.common import (
     gather,
     run_device,
     warn_unused,
-    write_outputs,
 )
-from syxkit.core.fileio import OutputError, atomic_write, check_target
-from syxkit.core.framing import frame_messages
+from syxkit.core.fileio import OutputError
 from syxkit.core.numbers import parse_int
 from syxkit.devices import registry
-from syxkit.devices.base import Device, DeviceError, OptionError, Options, Output
+from syxkit.devices.base import Device, DeviceError, OptionError, Options
 from syxkit.emulators.base import Faults
-from syxkit.inspect import entries, load_bytes
 from syxkit.midi import (
     BACKEND_NAMES,
     DEFAULT_RATE,
@@ -62,12 +54,14 @@ from syxkit.midi import (
     probe_all,
 )
 from syxkit.midi.recorder import Recorder
+from syxkit.ops import backup as jobs
+from syxkit.ops.backup import FORMS
 from syxkit.protocols.base import WIRE_BYTES_PER_SECOND, ObjectDone, Peer, TransferError
 from syxkit.protocols.base import Progress as ProgressEvent
 from syxkit.transfer import engine
-from syxkit.transfer.transport import TransportClosed
 
-FORMS = ("faithful", "embedded", "paced")
+# kept for callers that import it from here (tests, scripts)
+_file_name = jobs.file_name
 
 
 class SettingParam(click.ParamType):
@@ -152,7 +146,7 @@ def _device(device_id: str) -> Device:
 
 def _open(cmd: str, kw: dict[str, Any], *, need_input: bool = True) -> Opened:
     if kw["recovery_dir"]:
-        _check_folder(Path(kw["recovery_dir"]))
+        jobs.check_folder(Path(kw["recovery_dir"]))
     rate = DEFAULT_RATE if kw["rate"] is None else kw["rate"]
     try:
         return open_port(kw["port"], backend_name=kw["backend_name"], in_port=kw["in_port"],
@@ -163,16 +157,7 @@ def _open(cmd: str, kw: dict[str, Any], *, need_input: bool = True) -> Opened:
 
 
 def _form(opened: Opened, kw: dict[str, Any], notes: list[str]) -> str:
-    if kw["form"]:
-        if kw["form"] == "faithful" and not opened.transport.can_split_sysex:
-            notes.append(f"--form faithful on {opened.backend}, which sends and receives whole "
-                         "messages only: a handshake inside an open SysEx will not get through")
-        return kw["form"]
-    if opened.transport.can_split_sysex:
-        return "faithful"
-    notes.append(f"{opened.backend} carries whole messages only: using the embedded form")
-    return "embedded"
-
+    return jobs.choose_form(kw["form"], opened.transport.can_split_sysex, opened.backend, notes)
 
 def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
     values = dict(kw["settings"])
@@ -201,46 +186,6 @@ def _check_request(call: Callable[[], Any]) -> None:
         fail(str(exc), 2)
     except DeviceError:
         pass
-
-
-def _check_folder(folder: Path) -> None:
-    """Say before the transfer (which may take minutes) when nothing could be written in
-    ``folder``: a file in the way, or a folder this user cannot write in."""
-    for place in (folder, *folder.parents):
-        if not place.exists():
-            continue
-        if not place.is_dir():
-            fail(f"{folder}: {place} is a file, not a folder" if place != folder
-                 else f"{folder}: is a file, not a folder")
-        if not os.access(place, os.W_OK | os.X_OK):
-            why = "the file system is read-only" if _read_only(place) else "permission denied"
-            fail(f"{folder}: cannot write in {place} ({why})")
-        return
-
-
-def _read_only(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):
-        return False
-
-
-def _check_file(output: str) -> None:
-    try:
-        check_target(output)
-    except OutputError as exc:
-        fail(str(exc))
-    _check_folder(Path(output).parent)
-
-
-def _write_or_recover(device: str, what: str, data: bytes, recovery_dir: Path, exc: OutputError) -> None:
-    """A write failed after the transfer finished: keep what arrived (a new recovery file, in
-    the temporary folder when the recovery folder is the one that failed), then fail."""
-    error = TransferError(device, what, "the output to be written", data, reason=str(exc))
-    engine.save_recovery(error, recovery_dir)
-    where = (f"; what arrived is saved in {error.recovery_file}" if error.recovery_file
-             else "; what arrived could not be saved")
-    fail(f"{exc}{where}")
 
 
 @contextlib.contextmanager
@@ -289,42 +234,22 @@ class _Bar:
 
 
 def _run(protocol: Peer, opened: Opened, bar: _Bar, recovery_dir: Path) -> tuple[Any, TransferError | None, float]:
-    """Run the protocol; a failure of any kind becomes a TransferError with a recovery file."""
-    start = time.monotonic()
-    error: TransferError | None = None
-    result = None
-    try:
-        with _sigterm_as_interrupt(), bar.progress:
-            result = engine.run(protocol, opened.transport, on_event=bar, recovery_dir=recovery_dir)
-    except TransferError as exc:
-        error = exc
-    except (TransportClosed, PortError, OSError) as exc:  # the port failed while writing
-        error = TransferError(protocol.device, protocol.step_name, "the transfer to finish",
-                              bytes(protocol.received), reason=f"the port failed: {exc}")
-        engine.save_recovery(error, recovery_dir)
-    except OutputError as exc:  # a file written during the transfer (a backup's object)
-        error = TransferError(protocol.device, protocol.step_name, "the transfer to finish",
-                              bytes(protocol.received), reason=f"cannot write {exc}")
-        engine.save_recovery(error, recovery_dir)
-    finally:
-        opened.transport.close()
-    return result, error, time.monotonic() - start
-
+    """Run the protocol (see :func:`syxkit.ops.backup.run`) with the bar showing and SIGTERM
+    ending it like Ctrl-C."""
+    with _sigterm_as_interrupt(), bar.progress:
+        return jobs.run(protocol, opened.transport, bar, recovery_dir)
 
 def _notes(opened: Opened, notes: list[str]) -> list[str]:
     return notes + list(getattr(opened.transport, "notes", []))
 
 
 def _report_failure(summary: dict[str, Any], error: TransferError, as_json: bool) -> None:
-    text = str(error)
-    if getattr(error, "recovery_note", None):
-        text += f" ({error.recovery_note})"
+    text = jobs.failure_text(error)
     summary.update(ok=False, error=text, recovery_file=error.recovery_file)
     if as_json:
         emit_json(summary)
     _print_notes(summary.get("notes", []))
     fail(text)
-
 
 def _print_notes(notes: list[str]) -> None:
     # Notes quote devices and files (names, paths): printed as data, never as markup.
@@ -333,30 +258,8 @@ def _print_notes(notes: list[str]) -> None:
                           soft_wrap=True)
 
 
-def _describe_file(path: Path, data: bytes) -> dict[str, Any]:
-    """What syxkit reads in a written file, for the summaries."""
-    objects = []
-    for src in load_bytes(data, str(path)):
-        for entry in entries(src):
-            d = entry.dump
-            objects.append({"device": d.device if d else None, "kind": d.kind if d else None,
-                            "slot": d.slot if d else None, "name": d.name if d else None,
-                            "problems": [str(p) for p in entry.problems]})
-    return {"path": str(path), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "messages": objects}
-
-
-def _outputs(result: Any, what: str) -> list[Output]:
-    if not isinstance(result, list) or not all(isinstance(o, Output) for o in result):
-        fail(f"{what}: the device's protocol returned {type(result).__name__}, not a list of Output")
-    if not result:
-        fail(f"{what}: the device sent nothing to save")
-    return result
-
-
 def _base_summary(command: str, opened: Opened, form: str | None) -> dict[str, Any]:
-    return {"ok": True, "command": command, "backend": opened.backend, "port": opened.describe(),
-            "form": form}
+    return jobs.base_summary(command, opened.backend, opened.describe(), form)
 
 
 # -- ports ---------------------------------------------------------------------------------------
@@ -423,7 +326,7 @@ def request(device_id: str, what: str, output: str, **kw: Any) -> None:
     counts (the WHAT names of each device are listed below). A bad WHAT exits 2."""
     dev = _device(device_id)
     _check_request(lambda: dev.request_protocol(what, _options(kw, kw["form"] or "faithful")))
-    _check_file(output)
+    jobs.check_file(output)
     opened = _open("request", kw)
     notes: list[str] = []
     form = _form(opened, kw, notes)
@@ -437,46 +340,11 @@ def request(device_id: str, what: str, output: str, **kw: Any) -> None:
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
-    outputs = _outputs(result, f"request {what}")
-    try:
-        written = write_outputs(outputs, output)
-    except OutputError as exc:
-        _write_or_recover(dev.id, f"request {what}", b"".join(o.data for o in outputs), recovery, exc)
+    outputs = jobs.outputs_of(result, f"request {what}")
+    summary["files"] = jobs.save_request(dev.id, what, outputs, output, recovery)
     warn_unused(dev, options)
-    summary["files"] = [_describe_file(p, p.read_bytes()) for p in written]
-    _finish(summary, kw["as_json"], [f"wrote {f['path']} ({f['bytes']:,} bytes): {_contents(f)}"
+    _finish(summary, kw["as_json"], [f"wrote {f['path']} ({f['bytes']:,} bytes): {jobs.contents(f)}"
                                      for f in summary["files"]])
-
-
-def _contents(described: dict[str, Any]) -> str:
-    """What a written file holds, for a person: "tone 'BASS 1' (internal 1), …"."""
-    parts = []
-    for m in described["messages"]:
-        text = m["kind"] or "a message of no known device"
-        if m["name"]:
-            text += f" {m['name']!r}"
-        if m["slot"]:
-            text += f" ({m['slot']})"
-        parts.append(text)
-    if len(parts) > 4:
-        return _count_kinds([m["kind"] or "unknown message" for m in described["messages"]])
-    return ", ".join(parts) or "no messages"
-
-
-def _plural(kind: str, n: int) -> str:
-    if n == 1 or kind.endswith("s"):
-        return kind
-    if kind.endswith("y") and kind[-2:-1] not in ("a", "e", "o", "u"):
-        return kind[:-1] + "ies"
-    return kind + "s"
-
-
-def _count_kinds(kinds: list[str]) -> str:
-    """``["tone", "tone", "bulk"]`` -> "2 tones, 1 bulk" (in order of first appearance)."""
-    counts: dict[str, int] = {}
-    for k in kinds:
-        counts[k] = counts.get(k, 0) + 1
-    return ", ".join(f"{n} {_plural(k, n)}" for k, n in counts.items()) or "nothing"
 
 
 def _finish(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -490,23 +358,6 @@ def _finish(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
 
 
 # -- backup --------------------------------------------------------------------------------------
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
-
-
-def _file_name(name: str) -> str:
-    safe = _UNSAFE.sub("-", name).strip("-.") or "object"
-    return safe if Path(safe).suffix else f"{safe}.syx"
-
-
-def _earlier_files(folder: Path) -> list[str]:
-    """Files in ``folder`` a backup could write over: everything but hidden files and recovery
-    files (those are never overwritten: each gets a new name)."""
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir()
-                  if not p.name.startswith(".") and not p.name.endswith(".recovered.syx"))
-
-
 @click.command()
 @click.argument("device_id", metavar="DEVICE")
 @click.option("-o", "--output", required=True, metavar="DIR",
@@ -521,92 +372,46 @@ def backup(device_id: str, output: str, force: bool, **kw: Any) -> None:
     Never writes over an earlier backup silently: the folder must be new or empty, or --force."""
     dev = _device(device_id)
     folder = Path(output)
-    _check_folder(folder)
-    earlier = _earlier_files(folder)
-    if earlier and not force:
-        shown = ", ".join(earlier[:5]) + (f" and {len(earlier) - 5} more" if len(earlier) > 5 else "")
-        fail(f"{folder}: already holds {len(earlier)} file(s) ({shown}), e.g. an earlier backup; "
-             "choose a new folder, or add --force to replace files of the same names")
+    jobs.check_folder(folder)
+    earlier = jobs.refuse_earlier(folder, force)
     opened = _open("backup", kw)
     notes: list[str] = []
     form = _form(opened, kw, notes)
     options = _options(kw, form)
     protocol = _protocol(lambda: dev.backup_protocol(options), opened)
+    files = jobs.BackupFiles(folder, dev.id, {"model": kw["model"], "backend": opened.backend,
+                                             "port": opened.describe(), "form": form}, earlier)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+        files.make_folder()
+    except OutputError:
         opened.transport.close()
-        fail(f"{folder}: cannot make the folder ({exc.strerror or exc})")
-    interim: dict[str, Path] = {}
+        raise
 
     def keep(obj: ObjectDone) -> None:
         # Each object is saved the moment it is complete, so a cut backup keeps what was done.
-        # A failed write does not stop the transfer: the device is read to the end, and the
-        # final write (or its recovery file) says what went wrong.
-        try:
-            interim[obj.name] = atomic_write(folder / _file_name(obj.name), obj.data)
-        except OutputError:
-            pass
+        files.keep(obj.name, obj.data)
 
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} backup", keep),
-                                  Path(kw["recovery_dir"] or folder))
-    manifest: dict[str, Any] = {
-        "syxkit": __version__, "device": dev.id, "model": kw["model"], "created": stamp,
-        "backend": opened.backend, "port": opened.describe(), "form": form,
-        "seconds": round(seconds, 3), "complete": error is None,
-    }
+    recovery = Path(kw["recovery_dir"] or folder)
+    result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} backup", keep), recovery)
     summary = _base_summary("backup", opened, form) | {"device": dev.id, "folder": str(folder)}
     summary["notes"] = _notes(opened, notes)
     if error:
-        manifest["objects"] = [_manifest_entry(p, name) for name, p in interim.items()]
-        manifest["error"] = str(error)
-        manifest["recovery_file"] = error.recovery_file
-        extra = {"manifest": str(folder / "manifest.json")}
-        try:
-            atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
-        except OutputError as exc:
-            extra = {"manifest": None}
-            summary["notes"].append(f"no manifest written: {exc}")
-        _report_failure(summary | extra, error, kw["as_json"])
-    outputs = _outputs(result, "backup")
-    written = []
-    try:
-        for out in outputs:
-            written.append((out.name, atomic_write(folder / _file_name(out.name), out.data)))
-        finals = {p for _, p in written}
-        for p in interim.values():  # interim files the final list names differently
-            if p not in finals:
-                p.unlink(missing_ok=True)
-        combined_name = f"{dev.id}-backup.syx"
-        if combined_name in {p.name for p in finals}:
-            combined_name = f"{dev.id}-backup-all.syx"
-        combined = atomic_write(folder / combined_name, b"".join(o.data for o in outputs))
-        warn_unused(dev, options)
-        manifest["objects"] = [_manifest_entry(p, name) for name, p in written]
-        manifest["combined"] = _manifest_entry(combined, "all objects, in order")
-        manifest_path = atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
-    except OutputError as exc:
-        _write_or_recover(dev.id, "backup", b"".join(o.data for o in outputs),
-                          Path(kw["recovery_dir"] or folder), exc)
-    summary.update(objects=len(written), manifest=str(manifest_path), combined=str(combined),
-                   seconds=manifest["seconds"])
-    if earlier:
-        mine = {p.name for _, p in written} | {combined.name, "manifest.json"}
-        summary["replaced"] = sorted(mine & set(earlier))
-        summary["notes"].append(f"--force: {len(summary['replaced'])} earlier file(s) in {folder} "
+        manifest, why = files.failed(error, seconds)
+        if why:
+            summary["notes"].append(why)
+        _report_failure(summary | {"manifest": manifest}, error, kw["as_json"])
+    outputs = jobs.outputs_of(result, "backup")
+    done = files.finish(outputs, seconds, recovery)
+    warn_unused(dev, options)
+    summary.update(objects=len(done.written), manifest=str(done.manifest),
+                   combined=str(done.combined), seconds=done.manifest_data["seconds"])
+    if done.replaced is not None:
+        summary["replaced"] = done.replaced
+        summary["notes"].append(f"--force: {len(done.replaced)} earlier file(s) in {folder} "
                                 "replaced")
-    kinds = [m["kind"] or "unknown message" for o in manifest["objects"] for m in o["messages"]]
-    _finish(summary, kw["as_json"], [f"wrote {len(written)} object file(s) ({_count_kinds(kinds)}), "
-                                     f"{combined.name} and manifest.json to {folder}"])
-
-
-def _manifest_entry(path: Path, name: str) -> dict[str, Any]:
-    data = path.read_bytes()
-    described = _describe_file(path, data)
-    return {"name": name, "file": path.name, "bytes": len(data), "sha256": described["sha256"],
-            "messages": described["messages"]}
-
+    _finish(summary, kw["as_json"], [f"wrote {len(done.written)} object file(s) "
+                                     f"({jobs.count_kinds(done.kinds)}), "
+                                     f"{done.combined.name} and manifest.json to {folder}"])
 
 # -- send ----------------------------------------------------------------------------------------
 @click.command()
@@ -639,79 +444,28 @@ def send(file: str, device_id: str | None, program: str | None, **kw: Any) -> No
     form = _form(opened, kw, notes)
     options = _options(kw, form, program=program)
     protocol = _protocol(lambda: dev.send_protocol(data, options), opened)
-    tap = _Tap(opened.transport)
+    tap = jobs.Tap(opened.transport)
     opened.transport = tap
     recovery = Path(kw["recovery_dir"] or Path(file).parent)
     result, error, seconds = _run(protocol, opened, _Bar(f"{dev.id} send"), recovery)
     summary = _base_summary("send", opened, form) | {"device": dev.id, "file": file,
                                                       "bytes": len(data), "messages": len(mine),
-                                                      "kinds": _count_kinds(kinds),
+                                                      "kinds": jobs.count_kinds(kinds),
                                                       "seconds": round(seconds, 3)}
     # Where the device stores what went out, read from the bytes written to the port (after
     # --program and the driver's addressing), never from what the command was asked to do.
-    summary["destinations"] = _destinations(dev, tap.sent)
+    summary["destinations"] = jobs.destinations(dev, tap.sent)
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
     warn_unused(dev, options)
     summary["result"] = result if isinstance(result, (dict, list, str, int, type(None))) else str(result)
-    verify = _verify_text(result, bool(kw.get("verify")))
+    verify = jobs.verify_text(result, bool(kw.get("verify")))
     if verify is not None:
         summary["verify"] = verify
     if isinstance(result, dict):
         summary["notes"] += [str(n) for n in result.get("notes") or [] if str(n) not in summary["notes"]]
     _finish(summary, kw["as_json"], _send_lines(summary, dev, opened, seconds, result, verify))
-
-
-class _Tap:
-    """A transport that keeps a copy of every byte the host writes (to tell what was sent)."""
-
-    def __init__(self, inner: Any):
-        self.inner = inner
-        self.sent = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.inner.write(data)
-        self.sent += data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def _destinations(dev: Device, sent: bytes) -> list[dict[str, Any]]:
-    """Each stored object in the host's bytes: its kind, name and ``Dump.store`` (the driver's
-    words for where it lands); requests and handshakes (nothing stored) are left out."""
-    out = []
-    for message in frame_messages(bytes(sent)):
-        try:
-            dump = dev.identify(message)
-        except Exception:  # noqa: BLE001 - a report line must not fail a finished send
-            dump = None
-        if dump is None:
-            continue
-        # A bulk may say where each part goes rather than where the whole goes.
-        stored_parts = [p for p in dump.parts if p.store]
-        for part in stored_parts if dump.store is None and stored_parts else [dump]:
-            if part.store is None and "request" in part.kind:
-                continue  # a read-back request (--verify) stores nothing
-            out.append({"kind": part.kind, "name": part.name, "slot": part.slot,
-                        "store": part.store})
-    return out
-
-
-def _verify_text(result: Any, asked: bool) -> str | None:
-    """The driver's verify result in words; None when not asked and not done."""
-    done = result.get("verified") if isinstance(result, dict) else None
-    if done is None or done is False:
-        if not asked:
-            return None
-        return "not verified: this device's send has no read-back" if done is None else "not verified"
-    missed = result.get("not_verified") if isinstance(result, dict) else None
-    text = (f"verified: read back {done} object(s), equal to what was sent" if isinstance(done, int)
-            and not isinstance(done, bool) else "verified: read back, equal to what was sent")
-    if missed:
-        text += f"; not verified: {missed if isinstance(missed, str) else ', '.join(map(str, missed))}"
-    return text
 
 
 def _send_lines(summary: dict[str, Any], dev: Device, opened: Opened, seconds: float, result: Any,
@@ -742,26 +496,6 @@ def _send_lines(summary: dict[str, Any], dev: Device, opened: Opened, seconds: f
 
 
 # -- receive -------------------------------------------------------------------------------------
-def _answerer(device_id: str | None, log: list[str]) -> Callable[[bytes], bytes | None]:
-    devices = [_device(device_id)] if device_id else registry.devices()
-
-    def answer(message: bytes) -> bytes | None:
-        for dev in devices:
-            if not dev.accepts(message):
-                continue
-            try:
-                reply = dev.answer(message)
-            except DeviceError as exc:
-                log.append(f"{dev.id}: {exc}")
-                continue
-            if reply:
-                log.append(f"answered {message[:8].hex(' ')}… with {reply.hex(' ')} ({dev.id})")
-                return reply
-        return None
-
-    return answer
-
-
 @click.command()
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="File to write (an existing file is replaced, atomically).")
@@ -778,9 +512,9 @@ def receive(output: str, quiet: float, first_wait: float | None, device_id: str 
     bulk open), until the line is quiet."""
     if quiet <= 0:
         fail("--quiet must be more than 0 seconds", 2)
-    _check_file(output)
+    jobs.check_file(output)
     log: list[str] = []
-    answer = _answerer(device_id, log)
+    answer = jobs.answerer([_device(device_id)] if device_id else None, log)
     opened = _open("receive", kw)
     notes: list[str] = []
     recorder = Recorder(quiet=quiet, first_wait=first_wait, answer=answer,
@@ -796,42 +530,12 @@ def receive(output: str, quiet: float, first_wait: float | None, device_id: str 
     summary["notes"] = _notes(opened, notes)
     if error:
         _report_failure(summary, error, kw["as_json"])
-    try:
-        path = atomic_write(output, result)
-    except OutputError as exc:
-        _write_or_recover("receive", "receive", result, recovery, exc)
-    summary["file"] = _describe_file(path, result)
-    _finish(summary, kw["as_json"], [f"wrote {path} ({len(result):,} bytes): "
-                                     f"{_contents(summary['file'])}"] + log)
+    summary["file"] = jobs.save_received(result, output, recovery)
+    _finish(summary, kw["as_json"], [f"wrote {summary['file']['path']} ({len(result):,} bytes): "
+                                     f"{jobs.contents(summary['file'])}"] + log)
 
 
 # -- emulate -------------------------------------------------------------------------------------
-class _Panel:
-    """Lets SIGUSR1 press the emulated device's panel "send" button between two steps of the
-    serving loop (never in the middle of one)."""
-
-    def __init__(self, emulator: Any):
-        self.emulator = emulator
-        self.presses = 0
-
-    def start(self, now: float):
-        return self.emulator.start(now)
-
-    def feed(self, data: bytes, now: float):
-        self._press(now)
-        return self.emulator.feed(data, now)
-
-    def tick(self, now: float):
-        self._press(now)
-        return self.emulator.tick(now)
-
-    def _press(self, now: float) -> None:
-        while self.presses:
-            self.presses -= 1
-            self.emulator.now = now
-            self.emulator.panel_dump()
-
-
 @click.command()
 @click.argument("device_id", metavar="DEVICE")
 @click.option("--port", required=True,
@@ -877,13 +581,13 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     if save_on_exit and not callable(getattr(emulator, "save", None)):
         fail(f"{dev.id}: this emulator cannot save its memory (--save-on-exit)")
     if save_on_exit:
-        _check_file(save_on_exit)
+        jobs.check_file(save_on_exit)
     rate = WIRE_BYTES_PER_SECOND if wire_speed else 0
     try:
         transport, used = open_virtual(port, backend_name=backend_name, rate=rate)
     except PortError as exc:
         fail(str(exc))
-    panel = _Panel(emulator)
+    panel = jobs.Panel(emulator)
     stop = threading.Event()
     handlers = {signal.SIGINT: lambda s, f: stop.set(), signal.SIGTERM: lambda s, f: stop.set()}
     has_panel = callable(getattr(emulator, "panel_dump", None))
@@ -920,12 +624,8 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
     stopped: dict[str, Any] = {"event": "stopped", "device": dev.id, "log": list(getattr(emulator, "log", []))}
     if save_on_exit:
         data = emulator.save()
-        try:
-            atomic_write(save_on_exit, data)
-        except OutputError as exc:
-            # The emulated memory is all the user has of this session: keep it elsewhere.
-            _write_or_recover(dev.id, "save-on-exit", data, Path(tempfile.gettempdir()), exc)
-        stopped["saved"] = {"path": save_on_exit, "bytes": len(data)}
+        # The emulated memory is all the user has of this session: kept elsewhere on failure.
+        stopped["saved"] = jobs.save_memory(dev.id, data, save_on_exit)
     if as_json:
         click.echo(json.dumps(stopped))
     elif save_on_exit:

@@ -88,7 +88,8 @@ class Field:
     def describe_range(self) -> str:
         """What the field takes, in words (for errors and ``get``)."""
         if self.kind == "int":
-            text = f"a whole number {self.min}-{self.max}"
+            text = (f"a whole number {self.min}-{self.max}" if self.min >= 0
+                    else f"a whole number from {self.min} to {self.max}")
         elif self.kind == "bool":
             text = "true or false (on/off)"
         elif self.kind == "enum":
@@ -141,7 +142,7 @@ def key_of(path: Path) -> str:
 
 _WORDS = {"dca": "DCA", "dcw": "DCW", "dco": "DCO", "lfo1": "LFO 1", "lfo2": "LFO 2",
           "env1": "Env 1", "env2": "Env 2", "env3": "Env 3", "osc1": "Osc 1", "osc2": "Osc 2",
-          "osc3": "Osc 3", "fm": "FM", "eq": "EQ", "pwm": "PWM", "arp": "Arp"}
+          "osc3": "Osc 3", "lfo": "LFO", "fm": "FM", "eq": "EQ", "pwm": "PWM", "arp": "Arp"}
 
 
 def words(name: str) -> str:
@@ -155,11 +156,13 @@ def label_of(path: Path, group_path: Path) -> str:
     """A short label: the path below its group, list positions counted from 1."""
     rest = path[len(group_path):] or path[-1:]
     out: list[str] = []
-    for p in rest:
+    for k, p in enumerate(rest):
         if isinstance(p, int):
             out.append(str(p + 1))
-        else:
-            out.append(words(p) if not out else words(p).lower() if not p[:1].isupper() else p)
+            continue
+        if k + 1 < len(rest) and isinstance(rest[k + 1], int) and p.endswith("s"):
+            p = p[:-1]  # "rates" then a step number: "Rate 3"
+        out.append(words(p) if not out else words(p).lower() if not p[:1].isupper() else p)
     return " ".join(out)
 
 
@@ -192,7 +195,7 @@ def group_label(group: Path, given: str | None) -> str:
 def from_leaf(path: Path, leaf: Leaf, *, help: str = "", groups: Iterable[tuple[Path, str]] = (),
               panel: tuple[int, int] | None = None, unit: str | None = None,
               envelope: tuple[str, str, int | None] | None = None,
-              label: str | None = None) -> Field | None:
+              label: str | None = None, ordered: bool = False) -> Field | None:
     """A field from one table entry: its JSON path and the Leaf the validator checks it with.
 
     ``panel``: the panel's own range where the table documents one narrower than what the
@@ -214,7 +217,8 @@ def from_leaf(path: Path, leaf: Leaf, *, help: str = "", groups: Iterable[tuple[
             sorted(choices) == list(range(min(choices), max(choices) + 1)):
         lo, hi, choices = min(choices), max(choices), None  # -1/0/+1: a small number range
     if choices is not None:
-        return Field(kind="enum", choices=tuple(choices), nullable=leaf.nullable, **common)
+        return Field(kind="enum", choices=tuple(choices), nullable=leaf.nullable, ordered=ordered,
+                     **common)
     if lo is None or hi is None:
         return None
     if panel is not None and lo <= panel[0] <= panel[1] <= hi:
@@ -242,7 +246,9 @@ def envelopes_of(fields: Iterable[Field], labels: Callable[[str], str] | None = 
     out = []
     for env, members in by_env.items():
         first = members[0]
-        label = labels(env) if labels else f"{first.group_label} envelope"
+        label = labels(env) if labels else (
+            first.group_label if "envelope" in first.group_label.lower()
+            else f"{first.group_label} envelope")
         rates = sorted((f for f in members if f.role == "rate"), key=lambda f: f.step_number or 0)
         if rates:
             levels = sorted((f for f in members if f.role == "level"),

@@ -4,8 +4,10 @@ full-text search over names, tags and notes (the FTS5 index), plus the two dupli
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,17 @@ def folder_range(folder: str | os.PathLike) -> tuple[str, str]:
     return base, base[:-1] + chr(ord(os.sep) + 1)
 
 
+# The distinct model families of the live patches, one index seek each (a skip scan of
+# patches_live_fits), as a subquery to filter: ``SELECT v FROM f`` plus a WHERE.
+_LIVE_FITS = ("WITH RECURSIVE f(v) AS (SELECT min(fits) FROM patches WHERE removed_at IS NULL "
+              "UNION ALL SELECT (SELECT min(fits) FROM patches WHERE removed_at IS NULL "
+              "AND fits > f.v) FROM f WHERE f.v IS NOT NULL) SELECT v FROM f")
+
+# The list's sort keys -> column; each has a patches_live_* index (schema version 3).
+SORTS = {"id": "p.id", "name": "p.name_key", "device": "p.device", "model": "p.model",
+         "kind": "p.kind", "favourite": "p.favourite", "seen": "p.seen"}
+
+
 @dataclass
 class Query:
     text: str | None = None
@@ -43,20 +56,37 @@ class Query:
     ids: tuple[int, ...] = ()
     trash: bool = False  # look in the trash instead of the library
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, sort: str | None = None) -> tuple[str, list[Any]]:
+        """SQL over ``patches p`` and its parameters. ``sort``: the column a page is ordered
+        by (see :data:`SORTS`); a filter on another column is then written so that SQLite
+        cannot seek by it (``+p.column``) and reads the sort's index in order instead,
+        checking the filter in that index (every ``patches_live_*`` index carries device,
+        kind and favourite) -- otherwise it would fetch every matching row and sort them."""
         clauses: list[str] = [f"p.removed_at IS {'NOT ' if self.trash else ''}NULL"]
         params: list[Any] = []
+
+        def col(name: str, selective: bool = False) -> str:
+            seek = sort in (None, "id", name) or selective
+            return f"p.{name}" if seek else f"+p.{name}"
+
         if self.text:
             clauses.append("p.id IN (SELECT rowid FROM patches_fts WHERE patches_fts MATCH ?)")
             params.append(fts_expression(self.text))
         for column in ("device", "kind"):
             value = getattr(self, column)
             if value:
-                clauses.append(f"p.{column} = ? COLLATE NOCASE")
+                # Stored values are the canonical ids (lower case; resolve() spells a user's
+                # input so): an exact comparison can use the binary indexes, NOCASE cannot.
+                clauses.append(f"{col(column)} = ?")
                 params.append(value)
-        if self.model:
+        if self.model and not self.trash:
             # The model family the data fits (a CZ tone: CZ-101 … CZ-230S), else the model its
-            # message named (a device whose driver is not installed).
+            # message named (a device whose driver is not installed: fits ''). The few
+            # distinct families are listed from the index (one seek each) and then sought.
+            clauses.append(f"{col('fits')} IN ({_LIVE_FITS} WHERE instr(lower(v), ?) > 0 "
+                           "OR v = '') AND (p.fits <> '' OR p.model = ? COLLATE NOCASE)")
+            params += [f"|{self.model.lower()}|", self.model]
+        elif self.model:  # the trash: few rows, found by its own index
             clauses.append("(instr(lower(p.fits), ?) > 0 OR p.model = ? COLLATE NOCASE)")
             params += [f"|{self.model.lower()}|", self.model]
         for tag in self.tags:
@@ -64,7 +94,8 @@ class Query:
                            "ON t.id = pt.tag_id WHERE t.name = ?)")
             params.append(tag)
         if self.favourite is not None:
-            clauses.append("p.favourite = ?")
+            # Favourites are few: seek them and sort; "not favourite" is nearly everything.
+            clauses.append(f"{col('favourite', selective=bool(self.favourite))} = ?")
             params.append(int(self.favourite))
         if self.folder:
             lo, hi = folder_range(self.folder)
@@ -78,6 +109,80 @@ class Query:
 
     def is_empty(self) -> bool:
         return self == Query()
+
+
+# A search counts its matches up to this many (beyond, the page says "10,000+"): counting the
+# 16,000 patches one typed letter matches is the slowest part of search-as-you-type.
+COUNT_CAP = 10_000
+
+
+@dataclass
+class Page:
+    total: int
+    total_is_estimate: bool  # more than ``total`` match; counting stopped there
+    rows: list[tuple]  # (id, name, device, model, kind, favourite, fits, seen)
+
+
+def order_by(query: Query, sort: str) -> str:
+    """ORDER BY for a sort key of :data:`SORTS` (``-`` before it: descending); ties by id in
+    the same direction, so that one index read in one direction gives the order."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise UsageError(f"sort {sort!r}: use one of {', '.join(SORTS)}")
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    # The trash is few rows found by its own index and sorted; without the "+" SQLite would
+    # walk the whole table in id order to skip the sort.
+    plus = "+" if query.trash else ""
+    return f"{plus}{SORTS[key]} {direction}, {plus}p.id {direction}"
+
+
+def list_page(lib: Library, query: Query, *, words: list[str] | tuple[str, ...] = (),
+              note_ids: Callable[[str], list[int]] | None = None, sort: str = "id",
+              limit: int = 50, offset: int = 0, cap: int = COUNT_CAP) -> Page:
+    """One page of the list: the query's filters (spelled as stored: see :func:`resolve`),
+    and every word of ``words`` starting a word of the name (FTS) or a tag, or among
+    ``note_ids(word)``. ``sort``: a key of :data:`SORTS`, ``-`` before it for descending;
+    ties go by id in the same direction, so the sort's index is read in one direction.
+    The page is read first; the count is skipped when the page shows the end, and stops at
+    ``cap`` (or the page's end, if further) otherwise."""
+    key = sort.lstrip("-")
+    where, params = query.where(key)
+    order = order_by(query, sort)
+    texts, text_params = [], []
+    for word in words:
+        like = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        texts.append("p.id IN (SELECT rowid FROM patches_fts WHERE patches_fts MATCH ? "
+                     "UNION SELECT pt.patch_id FROM patch_tags pt JOIN tags t ON t.id = pt.tag_id "
+                     "WHERE t.name LIKE ? ESCAPE '\\' UNION SELECT value FROM json_each(?))")
+        text_params += [fts_expression(word), f"{like}%",
+                        json.dumps(note_ids(word) if note_ids else [])]
+    c = lib.conn
+    rows = c.execute(
+        "SELECT p.id, p.name, p.device, p.model, p.kind, p.favourite, p.fits, p.seen "
+        f"FROM patches p WHERE {' AND '.join([where, *texts])} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        params + text_params + [limit, offset]).fetchall()
+    if len(rows) < limit and (rows or offset == 0):
+        return Page(offset + len(rows), False, rows)  # the page shows the end: no count
+    plain = Query(trash=query.trash)
+    if not texts and query == plain:
+        # Everything (or the whole trash): the table's count less the trash's (its index).
+        in_trash = c.execute("SELECT count(*) FROM patches WHERE removed_at IS NOT NULL"
+                             ).fetchone()[0]
+        if query.trash:
+            return Page(in_trash, False, rows)
+        return Page(c.execute("SELECT count(*) FROM patches").fetchone()[0] - in_trash,
+                    False, rows)
+    # The count may seek by any filter (no order to keep): where() without a sort.
+    where, params = query.where()
+    # Filters alone count exactly (an index range); a search stops at the cap.
+    upto = max(cap, offset + limit) if texts else -1
+    n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM patches p WHERE "
+                  f"{' AND '.join([where, *texts])} LIMIT ?)",
+                  params + text_params + [upto + 1 if upto >= 0 else -1]).fetchone()[0]
+    if upto < 0:
+        return Page(n, False, rows)
+    return Page(min(n, upto), n > upto, rows)
 
 
 def _drivers():

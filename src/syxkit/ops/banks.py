@@ -149,6 +149,14 @@ def fill(lib: Library, bank: Bank, *, from_bank: Bank | None = None, patch_id: i
         (pad,) = lib.get_many([patch_id])
         if pad.device != bank.device:
             raise LibraryError(f"patch {pad.id} is a {pad.device} patch, not {bank.device}")
+    if patch_id is not None and from_bank is None and upto is None:
+        # A blank fills the slots of its own kind: a VZ bulk holds 64 voices and 64 operation
+        # memories, so a blank voice tops the voices up to 64, not the bank up to 128.
+        fmt = bank_format(bank.device, bank.model)
+        per_kind = fmt.slots.get(pad.kind) if fmt is not None else None
+        if per_kind:
+            have = sum(p.kind == pad.kind for p in bank_patches(lib, bank))
+            top = len(bank.patch_ids) + max(0, per_kind - have)
     ids: list[int] = []
     for position in range(len(bank.patch_ids) + 1, top + 1):
         source = from_bank.patch_ids if from_bank is not None else []
@@ -209,3 +217,40 @@ def check_bank(lib: Library, bank: Bank, *, options: dict[str, Any] | None = Non
     out.update(ok=True, reason=None, files=[{"name": n, "bytes": len(d)} for n, d in built.files],
                notes=built.notes, unused_options=built.unused_options)
     return out
+
+
+def zip_files(files: list[tuple[str, bytes]]) -> bytes:
+    """Files (name, bytes) as one zip, in memory (a bank as single files to download)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def blank_patch(library: Library, device: str) -> int:
+    """The driver's own example/init object as a library patch (imported once, recorded as
+    ``syxkit/blank-<device>.syx``)."""
+    import tempfile
+
+    from syxkit.devices import registry
+    from syxkit.library.importer import write_work
+    from syxkit.library.messages import driver
+    from syxkit.library.planning import read_file
+
+    data = driver(device).example()
+    if not data:
+        raise LibraryError(f"the {device} driver has no blank to fill with; choose a patch")
+    with tempfile.TemporaryDirectory(prefix="syxkit-blank-") as tmp:
+        path = Path(tmp) / "blank.syx"
+        path.write_bytes(data)
+        work = read_file(path, None, registry.foreign_readers(), f"syxkit/blank-{device}.syx")
+        write_work(library, work, {})
+    fps = [r.fp for m in work.members for r in m.rows]
+    if not fps:
+        raise LibraryError(f"the {device} driver's blank holds no sound object")
+    row = library.conn.execute("SELECT id FROM patches WHERE fingerprint = ?", (fps[0],)).fetchone()
+    return row[0]

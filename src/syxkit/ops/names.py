@@ -7,10 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from syxkit.devices.base import DeviceError, Options
-from syxkit.library.messages import driver, patch_dump
-from syxkit.library.naming import clean_device_name
-from syxkit.library.store import Library, LibraryError, Patch
+from syxkit.library.store import Library, Patch
 
 
 @dataclass(frozen=True)
@@ -79,35 +76,15 @@ class NameCheck:
 
 
 def check_name(lib: Library, patch: Patch, name: str) -> NameCheck:
-    """The name a patch would get, checked by its driver. Raises LibraryError with the
-    driver's reason when the device cannot show it. Where the device stores no name in this
-    object, the name is kept in the library only and the note says so."""
-    name = name.strip()
-    if not name:
-        raise LibraryError("a name cannot be empty")
-    dev = driver(patch.device)
-    try:
-        dump = patch_dump(lib, patch)
-    except LibraryError:
-        dump = None
-    if dump is None or dump.name is None:
-        rule = rule_for(patch.device, patch.kind, patch.model, stored=False)
-        note = rule.note if rule and rule.note else "the device stores no name here; the name is kept in the library only"
-        return NameCheck(name, False, note)
-    try:
-        data = dev.rename(dump, name, Options(index=None))
-    except (DeviceError, ValueError) as exc:
-        raise LibraryError(f"{patch.device} {patch.kind}: {exc}") from None
-    # Read the renamed bytes back: the library keeps the name as the device will show it
-    # (upper case on a VZ), so the list and the panel agree.
-    from syxkit.core.framing import frame
+    """The name a patch would get, checked by its driver: the one check the CLI's ``lib
+    rename`` uses too (:func:`syxkit.library.check_patch_name`: the driver's ``check_name``
+    where it has one, else its ``rename``). Raises LibraryError with the driver's reason when
+    the device cannot show it. Where the device stores no name in this object, the name is
+    kept in the library only and the note says so (in the words of the rule the page shows)."""
+    from syxkit.library import check_patch_name
 
-    shown = name
-    for message in frame(data).messages:
-        back = dev.identify(message) if dev.accepts(message.data) else None
-        if back is not None:
-            objs = dev.objects(back)
-            if len(objs) == 1 and objs[0].name is not None:
-                shown = clean_device_name(objs[0].name) or name
-            break
-    return NameCheck(shown, True)
+    shown, written, note = check_patch_name(lib, patch, name)
+    if not written:
+        rule = rule_for(patch.device, patch.kind, patch.model, stored=False)
+        note = rule.note if rule is not None and rule.note else note
+    return NameCheck(shown, written, note)

@@ -31,7 +31,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,15 @@ class PreviewBusy(LibraryError):
 
 def renderable(device: str, kind: str) -> bool:
     return (device, kind) in RENDERABLE
+
+
+def pad_count(device: str, kind: str) -> int | None:
+    """How many pads a renderable patch holds (an RZ-1 sample dump); None for the others."""
+    if RENDERABLE.get((device, kind)) != "pad":
+        return None
+    from syxkit.devices.casio_rz1.table import PADS
+
+    return len(PADS)
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,7 @@ class Job:
     name: str
     device: str
     kind: str  # the patch's kind (tone, voice, sample-dump)
-    label: str  # what is rendered: "tone 1", "voice 1 'VZ EP'", "pad 2"
+    label: str  # what is rendered: "tone", "voice", "pad 2"
     settings: Settings
     path: Path  # the cache file
     sound: Any = field(repr=False)  # syxkit.render.Sound
@@ -206,13 +215,16 @@ def plan(library: Library, patch_id: int, settings: Settings | None = None,
         raise PreviewError(f"{what} cannot be previewed: {exc}") from None
     if not found:
         raise PreviewError(f"{what} cannot be previewed: its dump holds no {sound_kind}")
+    if sound_kind == "pad" and settings.pad is None:
+        settings = replace(settings, pad=1)
     index = (settings.pad or 1) - 1
     if sound_kind == "pad" and not 0 <= index < len(found):
         raise UsageError(f"{what}: pad {settings.pad}: the dump holds pads 1-{len(found)}")
     sound = found[index if sound_kind == "pad" else 0]
     base = Path(folder) if folder is not None else cache_folder(library.path)
     name = f"{patch.fingerprint.hex()}-{settings.tag(sound_kind)}.wav"
-    return Job(patch.id, patch.name, patch.device, patch.kind, sound.label, settings,
+    label = sound.label if sound_kind == "pad" else patch.kind  # "pad 2", "tone", "voice"
+    return Job(patch.id, patch.name, patch.device, patch.kind, label, settings,
                base / engine() / name, sound)
 
 

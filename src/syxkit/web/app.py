@@ -6,10 +6,8 @@ another writes, and writes take turns through BEGIN IMMEDIATE, as two CLI proces
 
 from __future__ import annotations
 
-import io
-import json
+import os
 import threading
-import zipfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,18 +37,16 @@ from syxkit.library import (
 from syxkit.library import Query as LibQuery
 from syxkit.library.messages import patch_dumps
 from syxkit.library.naming import safe_file_name
-from syxkit.library.query import fts_expression
+from syxkit.library.query import list_page
+from syxkit.library.store import UsageError
 from syxkit.library.vocabulary import fits_list
 from syxkit.ops import banks as bank_ops
+from syxkit.ops import previews
 from syxkit.ops.names import check_name, name_rules
 from syxkit.web import uploads
 from syxkit.web.security import Guard
 
 STATIC = Path(__file__).parent / "static"
-SORTS = {"id": "p.id", "name": "p.name_key", "device": "p.device", "model": "p.model",
-         "kind": "p.kind", "favourite": "p.favourite",
-         "seen": "(SELECT count(DISTINCT s.file_id) FROM sources s WHERE s.patch_id = p.id)"}
-
 
 # -- request bodies ------------------------------------------------------------------------------
 class PatchEdit(BaseModel):
@@ -124,6 +120,10 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
     opened: list[Library] = []
     lock = threading.Lock()
 
+    # Previews render on threads of their own (not the pool that answers the list), at most
+    # two at once on this kind of machine; a cache hit never waits for a render.
+    renderer = previews.Renderer(workers=max(1, min(2, os.cpu_count() or 1)))
+
     writes = [0]  # changes made through this app (a connection does not see its own in
     # data_version, the other connections' commits it does)
 
@@ -170,6 +170,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
 
     @app.on_event("shutdown")
     def close() -> None:
+        renderer.close()
         for library in opened:
             try:
                 library.close()
@@ -182,59 +183,38 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
                      model: str | None = None, tag: list[str] = Query(default=[]),  # noqa: B008
                      favourite: bool | None = None, trash: bool = False, sort: str = "id",
                      limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
-        """A page of patches: {total, offset, limit, items: [{id, name, device, model, kind,
-        tags, favourite, seen}]}. ``q``: every word must start a word of the name, or start
+        """A page of patches: {total, total_is_estimate, offset, limit, items: [{id, name,
+        device, model, kind, tags, favourite, seen}]}. A search stops counting at 10,000
+        matches (more could be slow to count as you type): then ``total_is_estimate`` is
+        true and ``total`` is how far it counted. ``q``: every word must start a word of the name, or start
         a tag, or occur in the notes. ``sort``: id, name, device, model, kind, favourite,
         seen; ``-`` before it for descending. ``trash=true`` lists the trash instead."""
         library = lib()
-        where, params = LibQuery(device=device or None, model=model or None, kind=kind or None,
-                                 tags=tuple(tag), favourite=favourite, trash=trash).where()
-        clauses, extra = [where], list(params)
+        # Canonical device and kind ids are lower case; the library compares them exactly
+        # (an index seek), so a script's "Casio-VZ" is spelled as stored here.
+        query = LibQuery(device=(device or "").lower() or None, model=model or None,
+                         kind=(kind or "").lower() or None, tags=tuple(tag),
+                         favourite=favourite, trash=trash)
         notes = noted(library) if q.strip() else {}
-        unions: list[str] = []
-        for word in _words(q):
-            like = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+        def note_ids(word: str) -> list[int]:
             folded = word.casefold()
-            unions.append(
-                "SELECT rowid FROM patches_fts WHERE patches_fts MATCH ? "
-                "UNION SELECT pt.patch_id FROM patch_tags pt JOIN tags t ON t.id = pt.tag_id "
-                "WHERE t.name LIKE ? ESCAPE '\\' UNION SELECT value FROM json_each(?)")
-            clauses.append(f"p.id IN ({unions[-1]})")
-            extra += [fts_expression(word), f"{like}%",
-                      json.dumps([i for i, text in notes.items() if folded in text])]
-        where_sql = " AND ".join(clauses)
-        key = sort.lstrip("-")
-        if key not in SORTS:
-            raise HTTPException(422, f"sort {sort!r}: use one of {', '.join(SORTS)}")
-        order = f"{SORTS[key]} {'DESC' if sort.startswith('-') else 'ASC'}, p.id"
-        c = library.conn
-        plain = where == LibQuery(trash=trash).where()[0]
-        if plain and unions:
-            # Text only: count the matching ids from the indexes, less those in the trash
-            # (a partial index), instead of reading every matching row.
-            ids_sql = " INTERSECT ".join(f"SELECT * FROM ({u})" for u in unions)
-            matched = c.execute(f"SELECT count(*) FROM ({ids_sql})", extra).fetchone()[0]
-            in_trash = c.execute(f"SELECT count(*) FROM patches WHERE removed_at IS NOT NULL "
-                                 f"AND id IN ({ids_sql})", extra).fetchone()[0]
-            total = in_trash if trash else matched - in_trash
-        elif len(clauses) == 1 and plain:
-            # Everything (or the whole trash): counted from indexes, not by reading 120,000 rows.
-            total = c.execute("SELECT count(*) FROM patches").fetchone()[0]
-            in_trash = c.execute("SELECT count(*) FROM patches WHERE removed_at IS NOT NULL"
-                                 ).fetchone()[0]
-            total = in_trash if trash else total - in_trash
-        else:
-            total = c.execute(f"SELECT count(*) FROM patches p WHERE {where_sql}",
-                              extra).fetchone()[0]
-        rows = c.execute(f"SELECT p.id, p.name, p.device, p.model, p.kind, p.favourite, p.fits "
-                         f"FROM patches p WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
-                         extra + [limit, offset]).fetchall()
+            return [i for i, text in notes.items() if folded in text]
+
+        try:
+            page = list_page(library, query, words=_words(q), note_ids=note_ids, sort=sort,
+                             limit=limit, offset=offset)
+        except UsageError as exc:
+            raise HTTPException(422, str(exc)) from None
+        rows = page.rows
         # models: every model that can load the patch (its model family), as --model matches
         items = [{"id": r[0], "name": r[1], "device": r[2], "model": r[3],
                   "models": list(fits_list(r[6])) or ([r[3]] if r[3] else []), "kind": r[4],
-                  "tags": [], "favourite": bool(r[5]), "seen": 0} for r in rows]
+                  "tags": [], "favourite": bool(r[5]), "seen": 0,
+                  "renderable": previews.renderable(r[2], r[4])} for r in rows]
         _decorate(library, items)
-        return {"total": total, "offset": offset, "limit": limit, "items": items}
+        return {"total": page.total, "total_is_estimate": page.total_is_estimate,
+                "offset": offset, "limit": limit, "items": items}
 
     @app.get("/api/patches/{patch_id}")
     def show_patch(patch_id: int):
@@ -263,6 +243,9 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
 
         rule = rule_for(patch.device, patch.kind, patch.model, stored)
         out["name_rule"] = None if rule is None else rule.to_json()
+        # where the page shows a play button: one per pad for an RZ-1 sample dump
+        out["renderable"] = previews.renderable(patch.device, patch.kind)
+        out["pads"] = previews.pad_count(patch.device, patch.kind)
         return out
 
     @app.get("/api/patches/{patch_id}/syx")
@@ -272,6 +255,49 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         patch = library.get(patch_id)
         data, _ = bank_ops.export_bytes(library, [patch_id], "syx")
         return _download(data, f"{safe_file_name(patch.name)}.syx", "application/octet-stream")
+
+    @app.get("/api/patches/{patch_id}/preview.wav", response_class=Response,
+             responses={200: {"content": {"audio/wav": {}}}})
+    async def patch_preview(patch_id: int,
+                            note: int = Query(60, ge=0, le=127, description="MIDI note"),
+                            velocity: int = Query(100, ge=1, le=127),
+                            seconds: float = Query(2.5, ge=0, le=60, description="Key held"),
+                            release: float = Query(1.0, ge=0, le=60, description="After release"),
+                            rate: int = Query(44_100, ge=8000, le=192_000),
+                            pad: int | None = Query(None, ge=1, description="RZ-1 pad (default 1)")):
+        """The patch's sound as a 16-bit mono WAV (``syxkit lib preview``): rendered on
+        demand in the background, once per sound and settings, then served from the cache
+        beside the library. 404: no such patch; 422 with the reason: it cannot be rendered
+        (``renderable`` on the list says which can); 503: too many renders waiting. The
+        ``x-syxkit-preview`` header says ``cache``, ``render`` or ``shared`` (joined a render
+        another request started)."""
+        import asyncio
+
+        from starlette.concurrency import run_in_threadpool
+
+        settings = previews.Settings(note, velocity, seconds, release, rate, pad)
+
+        def start():
+            job = previews.plan(lib(), patch_id, settings)
+            return job, *renderer.request(job)
+
+        try:
+            job, future, how = await run_in_threadpool(start)
+        except previews.PreviewBusy as exc:
+            raise HTTPException(503, str(exc), headers={"retry-after": "1"}) from None
+        # shield: a client that goes away must not cancel a render others wait for
+        data = await asyncio.shield(asyncio.wrap_future(future))
+        name = safe_file_name(f"{job.name} {job.label}" if job.label.startswith("pad")
+                              else job.name, "preview")
+        return Response(data, media_type="audio/wav", headers={
+            "x-syxkit-preview": how,
+            "content-disposition": f"inline; filename=\"{_ascii(name)}.wav\""})
+
+    @app.get("/api/previews")
+    def preview_stats():
+        """What the preview renderer did since the server started: {rendered, cached,
+        shared, failed, busy, pending, workers, max_pending, engine, folder}."""
+        return dict(renderer.stats(), folder=str(previews.cache_folder(lib().path)))
 
     @app.patch("/api/patches/{patch_id}")
     def edit_patch(patch_id: int, body: PatchEdit):
@@ -453,7 +479,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         bank = get_bank(library, name)
         patch_id = body.patch
         if body.blank:
-            patch_id = _blank_patch(library, bank.device)
+            patch_id = bank_ops.blank_patch(library, bank.device)
         other = get_bank(library, body.from_bank) if body.from_bank else None
         return bank_json(library, bank_ops.fill(library, bank, from_bank=other,
                                                 patch_id=patch_id, upto=body.upto))
@@ -511,7 +537,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         if len(built.files) == 1:
             file_name, data = built.files[0]
             return _download(data, file_name, "application/octet-stream")
-        return _download(_zip(built.files), f"{safe_file_name(bank.name, 'bank')}.zip",
+        return _download(bank_ops.zip_files(built.files), f"{safe_file_name(bank.name, 'bank')}.zip",
                          "application/zip")
 
     @app.get("/api/banks/{name}/zip")
@@ -591,42 +617,14 @@ def _decorate(library: Library, items: list[dict[str, Any]]) -> None:
         by_id[pid]["tags"].append(tag)
 
 
+def _ascii(file_name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                   for c in file_name)
+
+
 def _download(data: bytes, file_name: str, media_type: str) -> Response:
     from urllib.parse import quote
 
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-                         for c in file_name)
+    ascii_name = _ascii(file_name)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
     return Response(data, media_type=media_type, headers={"content-disposition": disposition})
-
-
-def _zip(files: list[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files:
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _blank_patch(library: Library, device: str) -> int:
-    """The driver's own example/init object as a library patch (imported once, recorded as
-    ``syxkit/blank-<device>.syx``)."""
-    import tempfile
-
-    from syxkit.library.importer import write_work
-    from syxkit.library.messages import driver
-    from syxkit.library.planning import read_file
-
-    data = driver(device).example()
-    if not data:
-        raise LibraryError(f"the {device} driver has no blank to fill with; choose a patch")
-    with tempfile.TemporaryDirectory(prefix="syxkit-blank-") as tmp:
-        path = Path(tmp) / "blank.syx"
-        path.write_bytes(data)
-        work = read_file(path, None, registry.foreign_readers(), f"syxkit/blank-{device}.syx")
-        write_work(library, work, {})
-    fps = [r.fp for m in work.members for r in m.rows]
-    if not fps:
-        raise LibraryError(f"the {device} driver's blank holds no sound object")
-    row = library.conn.execute("SELECT id FROM patches WHERE fingerprint = ?", (fps[0],)).fetchone()
-    return row[0]

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from syxkit.devices import registry
 from syxkit.library import Library
-from syxkit.library.importer import write_work
-from syxkit.library.planning import read_file
 
 DEFAULT_MAX_FILE = 64 * 1024 * 1024
 DEFAULT_MAX_REQUEST = 512 * 1024 * 1024
@@ -132,68 +129,12 @@ def _suffix(name: str) -> str:
     return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
 
 
-def _lookup(lib: Library, fps: list[bytes]) -> dict[bytes, tuple]:
-    if not fps:
-        return {}
-    out = {}
-    for i in range(0, len(fps), 500):
-        chunk = fps[i:i + 500]
-        rows = lib.conn.execute(
-            f"SELECT fingerprint, id, name, device, kind, model FROM patches WHERE fingerprint "
-            f"IN ({', '.join('?' * len(chunk))})", chunk)
-        out.update({r[0]: r[1:] for r in rows})
-    return out
-
-
 def import_upload(lib: Library, up: Upload) -> dict[str, Any]:
-    """One uploaded file into the library; the per-file answer of ``POST /api/import``."""
-    result: dict[str, Any] = {
-        "name": up.name, "stored_as": stored_name(up.name), "size": up.size,
-        "status": "failed", "error": up.error, "problems": [], "notes": [], "objects": 0,
-        "new": 0, "in_library": 0, "patches": [], "bank": None}
-    if up.error is None and up.size == 0:
-        result["error"] = "empty file (0 bytes): nothing to import"
-    if result["error"] is not None:
-        return result
-    work = read_file(up.path, None, registry.foreign_readers(), stored_name(up.name))
-    if work.error:
-        result["error"] = work.error
-        return result
-    rows = [(m, r) for m in work.members for r in m.rows]
-    before = _lookup(lib, list({r.fp for _, r in rows}))
-    report = write_work(lib, work, {})
-    result.update(status=report.status, problems=report.problems, notes=report.notes,
-                  objects=report.objects)
-    if report.status == "failed" and not report.objects:
-        result["error"] = "; ".join(report.problems) or "nothing in this file could be read"
-        return result
-    after = _lookup(lib, list({r.fp for _, r in rows}))
-    seen: set[bytes] = set()
-    for m, r in rows:
-        got = after.get(r.fp)
-        if got is None:  # not stored (a library error was reported above)
-            continue
-        pid, name, device, kind, model = got
-        if r.fp in before:
-            status = "in-library"
-            name = before[r.fp][1]  # the name it has there, whatever this file calls it
-        else:
-            status = "repeat" if r.fp in seen else "new"
-        seen.add(r.fp)
-        member = None if m.path == work.path else m.path.rsplit("!", 1)[-1]
-        result["patches"].append({
-            "id": pid, "name": name, "name_in_file": r.name, "device": device, "kind": kind,
-            "model": model, "status": status, "member": member, "offset": r.offset,
-            "part": None if r.part < 0 else r.part, "slot": r.slot})
-    result["new"] = sum(p["status"] == "new" for p in result["patches"])
-    result["in_library"] = sum(p["status"] == "in-library" for p in result["patches"])
-    devices = {(p["device"]) for p in result["patches"]}
-    if len(result["patches"]) > 1 and len(devices) == 1:
-        models = {p["model"] for p in result["patches"] if p["model"]}
-        result["bank"] = {"device": devices.pop(),
-                          "model": models.pop() if len(models) == 1 else None,
-                          "ids": [p["id"] for p in result["patches"]]}
-    return result
+    """One uploaded file into the library; the per-file answer of ``POST /api/import`` (see
+    :func:`syxkit.ops.imports.import_file`, which the page's results come from)."""
+    from syxkit.ops.imports import import_file
+
+    return import_file(lib, up.path, up.name, stored_name(up.name), up.size, up.error)
 
 
 def temp_folder() -> Path:

@@ -82,8 +82,9 @@ def test_convert_capture_back_to_receive_form(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "back.syx").read_bytes() == original
     assert "rewritten to the receive form" in res.output
-    res = run("convert", cap, "-o", tmp_path / "p.syx", "--program", "3")
-    assert res.exit_code == 1 and "preset" in res.output
+    # a 0x number is the wire address (0x03: preset 4, refused as a bad option value)
+    res = run("convert", cap, "-o", tmp_path / "p.syx", "--program", "0x03")
+    assert res.exit_code == 2 and "preset" in res.output
     res = run("convert", cap, "-o", tmp_path / "p.syx")
     assert res.exit_code == 1 and "--program" in res.output
     info = json.loads(run("info", "--json", cap).stdout)[0]

@@ -171,6 +171,16 @@ class CasioCZ(Device):
                              "one)", name)
         return payload
 
+    # -- the editor's field model --------------------------------------------------------------
+    def fields(self, kind: str, model: str | None = None) -> list[Any]:
+        """A tone's fields from the tone table (model CZ-1: a tone with name, which adds the
+        name and the CZ-1 fields). An operation memory has no parameter table yet."""
+        if kind != "tone":
+            return super().fields(kind, model)
+        from syxkit.devices.casio_cz.editor import tone_fields
+
+        return tone_fields(model)
+
     # -- operations --------------------------------------------------------------------------
     def convert(self, dumps: list[Dump], options: Options) -> list[Output]:
         return operations.convert(dumps, options)

@@ -662,7 +662,7 @@ def parse_what(what: str, model: str | None = None) -> tuple[str, int]:
 # What `--program` takes (convert, join, send), for its errors and help.
 PROGRAM_FORMS = ("a slot as the panel counts it: 3 or internal:3 (CZ-101/1000: 1-16), B2 or "
                  "internal:B2 (CZ-3000/5000: A1-D8; CZ-1: A1-H8, with --model), cartridge:N "
-                 "(CZ-101/1000: 1-16), 97-99 (CZ-230S), edit-buffer; or a wire address in hex, "
+                 "(CZ-101/1000: 1-16), 97-99 (CZ-230S, with --model), edit-buffer; or a wire address in hex, "
                  "0x00-0x7F (0x20 = internal 1)")
 
 

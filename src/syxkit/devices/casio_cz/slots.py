@@ -186,6 +186,7 @@ def _writable_text(lay: Layout) -> str:
     for area in lay.areas:
         if area.writable:
             last = area.first + area.count - 1
-            parts.append(f"{area.label(area.first)}-{area.label(last)} (0x{area.first:02X}-0x{last:02X})")
+            parts.append(f"{area.label(area.first)}-{area.label(last).split(' ')[-1]} "
+                         f"(0x{area.first:02X}-0x{last:02X})")
     parts.append("the edit buffer (0x60)")
     return ", ".join(parts)

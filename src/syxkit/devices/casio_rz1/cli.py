@@ -1,47 +1,18 @@
 """``syxkit rz1 …``: the RZ-1's own commands (samples as WAV, RAM images, loadable files).
-Thin: the work is done in :mod:`pads_io`, :mod:`build` and the driver."""
+Thin: the work is done in :mod:`syxkit.ops.devices_tools` (over :mod:`pads_io`, :mod:`build`
+and the driver); this module parses options and renders."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from syxkit.cli.common import (
-    console,
-    emit_json,
-    err_console,
-    fail,
-    gather,
-    run_device,
-    write_outputs,
-)
-from syxkit.core.fileio import atomic_write
-from syxkit.devices.base import DeviceError, Dump, Output
-from syxkit.devices.casio_rz1 import build, pads_io, samples
+from syxkit.cli.common import console, emit_json, err_console, note
 from syxkit.devices.casio_rz1 import table as t
-from syxkit.devices.casio_rz1.device import CasioRZ1
+from syxkit.ops import devices_tools as tools
 
 
-def _dumps(path: str) -> list[Dump]:
-    got = gather((path,))
-    if got.unreadable:
-        fail(f"{path}: not readable")
-    return [e.dump for e in got.entries if e.dump is not None and e.dump.device == t.DEVICE_ID]
-
-
-def _sample_image(path: str) -> bytes:
-    """The sample RAM of a dump file, or of a raw 16,384-byte image."""
-    data = Path(path).read_bytes()
-    dumps = [d for d in _dumps(path) if d.kind in (t.SAMPLE.kind, "dump")]
-    if not dumps:
-        if len(data) == t.SAMPLE.size and data[:1] != bytes([t.SOX]):
-            return data  # a bare RAM image, as `rz1 unpack` writes it
-        fail(f"{path}: no RZ-1 sample dump in it (nor is it a {t.SAMPLE.size:,}-byte RAM image)")
-    if len(dumps) > 1:
-        err_console.print(f"[yellow]warning:[/yellow] {path} holds {len(dumps)} sample dumps; "
-                          "using the first")
-    return run_device(CasioRZ1.require_complete, dumps[0])
+def _warn(text: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {text}", highlight=False)
 
 
 @click.group(name="rz1")
@@ -59,12 +30,10 @@ def rz1() -> None:
 def export_cmd(path: str, output: str, bits: str, as_json: bool) -> None:
     """Write the four pads of a sample dump as WAV files (mono, 20 kHz); linked pads also as
     one joined WAV. Prints what the link byte means and a listening check per file."""
-    image = _sample_image(path)
-    outputs, report = run_device(pads_io.export_pads, image, int(bits))
-    written = write_outputs(outputs, output, directory=True, inputs=(path,))
-    report["folder"] = output
-    for row, p in zip(report["files"], written, strict=True):
-        row["path"] = str(p)
+    done = tools.rz1_export(path, output, int(bits), note)
+    for text in done.warnings:
+        _warn(text)
+    report = done.report
     if as_json:
         emit_json(report)
         return
@@ -89,26 +58,15 @@ def import_cmd(wavs: tuple[str, ...], output: str, link: str | None, channel: in
     """Build a loadable sample dump from up to four WAV files (any rate, bit depth, channel
     count): one WAV per sound in pad order (a linked pair takes one WAV), or four WAVs, one
     per pad. Missing pads stay silent."""
-    if len(wavs) > len(t.PADS):
-        fail(f"{len(wavs)} WAV files given; the RZ-1 has {len(t.PADS)} pads", 2)
-    try:
-        link_byte = samples.parse_link(link)
-    except DeviceError as exc:
-        fail(str(exc), 2)
-    sources = [(w, Path(w).read_bytes()) for w in wavs]
-    image, placed = run_device(pads_io.import_pads, sources, link_byte)
-    data = run_device(build.loadable, image, channel)
-    atomic_write(output, data, inputs=wavs)
+    done = tools.rz1_import(list(wavs), output, link, channel)
     if as_json:
-        emit_json({"output": output, "bytes": len(data), "link_byte": link_byte,
-                   "link": samples.describe_link(link_byte),
-                   "pads": [p.as_dict() for p in placed]})
+        emit_json(done.to_json())
         return
-    for p in placed:
+    for p in done.pads:
         source = f" from {p.file} ({p.source})" if p.file else ""
         console.print(f"{p.target}{source}: " + "; ".join(p.actions), highlight=False)
-    console.print(samples.describe_link(link_byte), highlight=False)
-    console.print(f"wrote {output} ({len(data):,} bytes, channel {channel})", highlight=False)
+    console.print(done.link, highlight=False)
+    console.print(f"wrote {output} ({len(done.data):,} bytes, channel {channel})", highlight=False)
 
 
 @rz1.command("unpack")
@@ -119,22 +77,10 @@ def import_cmd(wavs: tuple[str, ...], output: str, link: str | None, channel: in
 def unpack_cmd(path: str, output: str, partial: bool) -> None:
     """Strip handshakes and un-nibble a dump (capture or loadable) into its RAM image:
     16,384 bytes of sample RAM or 7,680 of rhythm RAM."""
-    dumps = CasioRZ1.ram_dumps(_dumps(path))
-    if not dumps:
-        fail(f"{path}: no RZ-1 sample or rhythm dump in it")
-    outputs = []
-    for dump in dumps:
-        try:
-            image = CasioRZ1.require_complete(dump)
-        except DeviceError as exc:
-            if not partial:
-                fail(f"{exc} (use --partial to write what was decoded)")
-            err_console.print(f"[yellow]warning:[/yellow] {exc}; writing the "
-                              f"{len(dump.payload):,} bytes decoded", highlight=False)
-            image = dump.payload
-        name = dump.kind.removesuffix("-dump") if dump.kind != "dump" else "unknown"
-        outputs.append(Output(f"{name}.bin", image))
-    for p in write_outputs(outputs, output, inputs=(path,)):
+    done = tools.rz1_unpack(path, output, partial, note)
+    for text in done.warnings:
+        _warn(text)
+    for p in done.paths:
         console.print(f"{p}  ({p.stat().st_size:,} bytes)", highlight=False)
 
 
@@ -148,8 +94,5 @@ def unpack_cmd(path: str, output: str, partial: bool) -> None:
               help="loadable: the file the RZ-1 accepts; capture: as the RZ-1 sends it.")
 def pack_cmd(path: str, output: str, ram: str | None, channel: int, form: str) -> None:
     """Turn a raw RAM image (.bin, 16,384 or 7,680 bytes) into a dump file."""
-    image = Path(path).read_bytes()
-    data = run_device(build.dump_stream, image, form, channel, ram)
-    atomic_write(output, data, inputs=(path,))
-    kind = build.ram_for_image(image, ram).title
-    console.print(f"wrote {output} ({len(data):,} bytes, {kind}, {form})", highlight=False)
+    done = tools.rz1_pack(path, output, ram, channel, form)
+    console.print(f"wrote {output} ({len(done.data):,} bytes, {done.ram}, {form})", highlight=False)

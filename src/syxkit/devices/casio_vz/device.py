@@ -118,6 +118,22 @@ class CasioVZ(Device):
     def example(self) -> bytes:
         return msg.voice_message(example_voice())
 
+    # -- the editor's field model ------------------------------------------------------------
+
+    def fields(self, kind: str, model: str | None = None) -> list[Any]:
+        """Voice and operation-memory fields from the field tables (the same on every model)."""
+        from syxkit.devices.casio_vz.editor import KIND_ALIASES, object_fields
+
+        if KIND_ALIASES.get(kind, kind) not in OBJECTS:
+            return super().fields(kind, model)
+        return object_fields(kind)
+
+    def object_params(self, params: dict[str, Any], part: int | None) -> dict[str, Any]:
+        # a bulk's parts are decoded as {"index", "kind", "name", "params"} each
+        if part is None:
+            return params
+        return params["params"]["parts"][part]
+
     # -- decode / encode -------------------------------------------------------------------
 
     def _payload(self, dump: Dump) -> bytes:
@@ -136,6 +152,7 @@ class CasioVZ(Device):
                     kept["trailing"] = dump.details["trailing"]
                 if dump.message is not None and not dump.message.terminated:
                     kept["unterminated"] = True
+                kept.update(_odd_channel_byte(dump))
                 if kept:
                     params.setdefault(RAW, {}).update(kept)
             return params
@@ -149,6 +166,8 @@ class CasioVZ(Device):
                 for p in dump.parts]}
             if dump.message is not None and not dump.message.terminated:
                 out[RAW] = {"unterminated": True}
+            if _odd_channel_byte(dump):
+                out.setdefault(RAW, {}).update(_odd_channel_byte(dump))
             return out
         if dump.kind == "bulk-open" and isinstance(dump.details.get("content"), str) \
                 and not dump.problems:
@@ -222,6 +241,7 @@ class CasioVZ(Device):
                     data = data[:-1] + bytes.fromhex(trailing) + b"\xf7"
                 except (TypeError, ValueError):
                     raise ParamError("params.raw.trailing", "hex bytes", trailing) from None
+            data = _with_channel_byte(data, kept, "params.raw.channel_byte")
             return data[:-1] if kept.get("unterminated") is True else data
         if kind == "bulk":
             parts = params.get("parts", MISSING)
@@ -257,6 +277,7 @@ class CasioVZ(Device):
                 raise ParamError("params.parts", f"{BANK_SIZE} voices and/or {BANK_SIZE} "
                                  f"op-mems, voices first ({exc})",
                                  Said(f"{len(voices)} voices, {len(opmems)} op-mems")) from None
+            data = _with_channel_byte(data, raw_part(params), "params.raw.channel_byte")
             return data[:-1] if raw_part(params).get("unterminated") is True else data
         if kind == "bulk-open":
             try:
@@ -468,3 +489,25 @@ class CasioVZ(Device):
 
     def emulator(self, options: Options) -> Any:
         return vz_emulator.from_options(options)
+
+
+def _odd_channel_byte(dump: Dump) -> dict[str, str]:
+    """A channel byte that is not 7n (no channel to decode it to), kept as found so that
+    encode gives it back rather than writing 7n for channel 1 (found by fuzzing)."""
+    data = dump.message.data if dump.message is not None else b""
+    if len(data) > 4 and data[4] & 0xF0 != 0x70 and dump.channel is None:
+        return {"channel_byte": f"{data[4]:02X}"}
+    return {}
+
+
+def _with_channel_byte(data: bytes, kept: dict[str, Any], path: str) -> bytes:
+    value = kept.get("channel_byte")
+    if value is None:
+        return data
+    try:
+        byte = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        byte = b""
+    if len(byte) != 1 or byte[0] > 0x7F:
+        raise ParamError(path, "one data byte in hex (00-7F)", value)
+    return data[:4] + byte + data[5:]

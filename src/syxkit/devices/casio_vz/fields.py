@@ -105,7 +105,7 @@ class _Key(Kind):
 
     def leaf(self, width: int) -> Leaf:
         return Leaf("a note name C-1 ... G9 (middle C = C4)", lambda v: v in _NOTE_NUMBER,
-                    "note names")
+                    "note names", choices=tuple(_NOTE_NUMBER))
 
 
 class _Flag(Kind):
@@ -138,9 +138,10 @@ class _Named(Kind):
         spare = range(len(self.names), 1 << width)
         if not spare:
             return names
+        # choices: the panel's names (a stored code without a name is kept, never offered)
         return Leaf(f"{names.expected} (or a stored code {spare[0]}-{spare[-1]})",
                     lambda v: names.check(v) or (is_int(v) and v in spare),
-                    f"{names.plural} (or stored codes)")
+                    f"{names.plural} (or stored codes)", choices=self.names)
 
     def raw(self, value: Any, field: Field) -> int:
         if isinstance(value, str):

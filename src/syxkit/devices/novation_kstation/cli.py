@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import click
 
-from syxkit.cli.common import INT, err_console, fail
-from syxkit.core.fileio import atomic_write
-from syxkit.devices.base import DeviceError
-from syxkit.devices.novation_kstation import messages
+from syxkit.cli.common import INT, err_console
+from syxkit.ops import devices_tools as tools
+from syxkit.ops.files import write_file
 
-WHAT = ("current", "program", "pair", "global", "bank", "backup")
+WHAT = tools.KSTATION_WHAT
 
 
 @click.group(name="kstation")
@@ -65,26 +64,7 @@ def request(what, model, bank, program, channel, output) -> None:
     whole bank (50 pair requests, --bank needed) or a full backup (every program bank's pair
     requests, then the global request). Banks and programs count as the panel shows them
     (bank 1-4, program 00-99), which is also what goes on the wire."""
-    sych = 0x7F if channel is None else channel - 1
-    try:
-        if what in ("program", "pair") and program is None:
-            fail(f"'{what}' needs --program", 2)
-        if what == "bank" and bank is None:
-            fail("'bank' needs --bank", 2)
-        if what == "current":
-            data = [messages.request_current(model, sysex_channel=sych)]
-        elif what == "program":
-            data = [messages.request_program(model, program, bank, sysex_channel=sych)]
-        elif what == "pair":
-            data = [messages.request_pair(model, program, bank, sysex_channel=sych)]
-        elif what == "global":
-            data = [messages.request_global(model, sysex_channel=sych)]
-        elif what == "bank":
-            data = messages.bank_requests(model, bank, sysex_channel=sych)
-        else:
-            data = messages.backup_requests(model, [bank] if bank is not None else None,
-                                            sysex_channel=sych)
-    except DeviceError as exc:
-        fail(str(exc), 2)  # every refusal here is about the options given
-    atomic_write(output, b"".join(data))
+    # every refusal here is about the options given: a usage error (exit 2)
+    data = tools.kstation_requests(what, model, bank, program, channel)
+    write_file(output, b"".join(data))
     err_console.print(f"wrote {len(data)} request(s), {sum(map(len, data))} bytes to {output}")

@@ -148,6 +148,23 @@ class KStation(Device):
             raise KStationError(f"{DEVICE_ID}: header.f7 = {f7!r}: expected true or false")
         return message if f7 else message[:-1]
 
+    # --- the editor's field model -------------------------------------------------------------
+
+    def fields(self, kind: str, model: str | None = None) -> list[Any]:
+        """Program fields from the program table (A-Station layout; the K-Station's assumed
+        the same; the KS series' layout is unknown, so it has none)."""
+        from syxkit.devices.novation_kstation.editor import KINDS, program_fields
+
+        if kind not in KINDS:
+            return super().fields(kind, model)
+        return program_fields(model)
+
+    def object_params(self, params: dict[str, Any], part: int | None) -> dict[str, Any]:
+        # a pair dump decodes as {"header", "programs": [first, second]}; no names
+        if part is None:
+            return params
+        return {"params": params["params"]["programs"][part]}
+
     # --- library hooks -------------------------------------------------------------------------
 
     def objects(self, dump: Dump) -> list[Dump]:

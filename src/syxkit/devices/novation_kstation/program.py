@@ -120,12 +120,14 @@ def field_leaf(f: Field) -> Leaf:
     top = (1 << f.width) - 1
     if c.kind == "bool":
         return Leaf("true or false", lambda v: isinstance(v, bool) or v in (0, 1) and is_int(v),
-                    "true/false values")
+                    "true/false values", choices=(False, True))
     if c.kind == "enum":
         names = choice(c.names)
         spare = range(len(c.names), top + 1)
+        # choices: the named codes (a code without a name is kept as found, never offered)
         return Leaf(f"{names.expected}" + (f" (or a code {spare[0]}-{spare[-1]})" if spare else ""),
-                    lambda v: names.check(v) or (is_int(v) and v in spare), "names")
+                    lambda v: names.check(v) or (is_int(v) and v in spare), "names",
+                    choices=c.names)
     lo = -c.centre if c.kind == "signed" else c.add if c.kind == "plus" else 0
     return integer(lo, lo + top)
 

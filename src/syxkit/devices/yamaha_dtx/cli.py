@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from syxkit.cli.common import INT
-from syxkit.core.fileio import atomic_write
-from syxkit.devices.yamaha_dtx import builders
-from syxkit.devices.yamaha_dtx.table import KINDS, type_for_kind
+from syxkit.devices.base import OptionError
+from syxkit.devices.yamaha_dtx.table import KINDS
+from syxkit.ops import devices_tools as tools
+from syxkit.ops.files import write_file
 
 NUMBERING = """Numbering: as the module's display counts, from 1: User kit 12 is --program 12
 (wire number 11, bytes 00 0B), in `syxkit convert --program`, `syxkit send --program` and
@@ -39,21 +40,13 @@ Without -o the request is printed as hex.""")
               help="The module's MIDI device number (1-16).")
 @click.option("-o", "--output", type=click.Path(), help="File to write the request to.")
 def request(kind, program, panel, wire, edit_buffer, device_number, output) -> None:
-    if sum(v is not None for v in (program, panel, wire)) > 1:
-        raise click.UsageError("give one of --program (panel, from 1), --panel or --wire "
-                               "(from 0), not both")
     try:
-        panel_given = program if program is not None else panel
-        number = builders.panel_number(panel_given) if panel_given is not None else wire
-        if number is not None and number < 0:
-            raise ValueError(f"--wire {number}: wire numbers are 0 or more")
-        data = builders.request_message(kind, number, device_number=device_number,
-                                        edit_buffer=edit_buffer)
-    except ValueError as exc:
+        data, kind_name = tools.dtx_request(kind, program=program, panel=panel, wire=wire,
+                                            edit_buffer=edit_buffer, device_number=device_number)
+    except OptionError as exc:
         raise click.UsageError(str(exc)) from None
-    otype = type_for_kind(kind)
     if output:
-        atomic_write(output, data)
-        click.echo(f"wrote a {otype.kind} request ({len(data)} bytes) to {output}", err=True)
+        write_file(output, data)
+        click.echo(f"wrote a {kind_name} request ({len(data)} bytes) to {output}", err=True)
     else:
         click.echo(data.hex(" ").upper())
