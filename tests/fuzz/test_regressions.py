@@ -129,3 +129,17 @@ def test_vz_reproducer_of_the_campaign_passes():
     # the campaign's input: channel byte 00, the checksum wrong, 200 bytes after it
     data = _vz_with_channel_byte(voice[:-2], 0x00) + bytes(200) + b"\xf7"
     assert fuzz.execute(fuzz.targets()["casio-vz.codec"], data) is None
+
+
+@pytest.mark.parametrize("data", [
+    bytes.fromhex("F0 44 00 00 7E 42 00"),  # tone mix, as found by casio-cz.codec
+    bytes.fromhex("F0 44 00 00 7E 40 00"),  # bend range
+    bytes.fromhex("F0 44 00 00 7E 41 00"),  # key transpose
+])
+def test_cz_value_messages_without_f7_keep_their_end(data):
+    """Found by casio-cz.codec: a value message (bend range, key transpose, tone mix) cut
+    before its F7 got one from decode -> encode."""
+    dev = registry.get("casio-cz")
+    (dump,) = fuzz.dumps_of(dev, data)
+    fuzz.roundtrip(dev, dump)
+    fuzz.roundtrip(dev, fuzz.dumps_of(dev, data + b"\xf7")[0])  # and the whole one as before

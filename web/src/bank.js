@@ -63,23 +63,34 @@ export class SyxBank extends LitElement {
     return { ...bank, slots };
   }
 
+  // Loads, edits and checks can cross on the way back: each answer is kept only if no later
+  // request about this bank was made meanwhile.
+  next() { this.seq = (this.seq ?? 0) + 1; return this.seq; }
+
   async load() {
+    const seq = this.next();
     try {
-      this.bank = this.withEmpties(await api.get(bankPath(this.name)));
+      const bank = this.withEmpties(await api.get(bankPath(this.name)));
+      if (seq !== this.seq) return;
+      this.bank = bank;
       this.error = null;
       this.runCheck();
     } catch (err) {
+      if (seq !== this.seq) return;
       this.bank = null;
       this.error = err.message;
     }
   }
 
   async runCheck() {
+    const seq = (this.checkSeq = (this.checkSeq ?? 0) + 1);
+    let check;
     try {
-      this.check = await api.get(bankPath(this.name, "/check"));
+      check = await api.get(bankPath(this.name, "/check"));
     } catch (err) {
-      this.check = { ok: false, reason: err.message };
+      check = { ok: false, reason: err.message };
     }
+    if (seq === this.checkSeq) this.check = check;
   }
 
   // Sortable moved DOM nodes that lit owns: put them back, then let the server's answer
@@ -129,8 +140,11 @@ export class SyxBank extends LitElement {
   }
 
   async apply(call) {
+    const seq = this.next();
     try {
-      this.bank = this.withEmpties(await call());
+      const bank = this.withEmpties(await call());
+      if (seq !== this.seq) return;
+      this.bank = bank;
       this.runCheck();
       this.dispatchEvent(new CustomEvent("bank-changed", { detail: this.name, bubbles: true }));
     } catch (err) {

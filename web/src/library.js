@@ -124,9 +124,10 @@ export class SyxLibrary extends LitElement {
   }
 
   async loadTags() {
+    const seq = (this.tagsSeq = (this.tagsSeq ?? 0) + 1);
     try {
       const res = await api.get("/api/tags");
-      this.tags = res;
+      if (seq === this.tagsSeq) this.tags = res; // only the latest answer (they can cross)
     } catch { /* the list still works without the tag filter */ }
   }
 

@@ -53,19 +53,23 @@ class SyxApp extends LitElement {
 
   library() { return this.querySelector("syx-library"); }
 
+  // Answers can arrive out of order (the first /api/devices of a page load is the slowest:
+  // it loads the drivers): only the answer to the latest request is kept.
   async loadDevices() {
+    const seq = (this.devicesSeq = (this.devicesSeq ?? 0) + 1);
     try {
       const res = await api.get("/api/devices");
-      this.devices = res.devices ?? res;
+      if (seq === this.devicesSeq) this.devices = res.devices ?? res;
     } catch (err) {
       this.say(err.message, true);
     }
   }
 
   async loadBanks() {
+    const seq = (this.banksSeq = (this.banksSeq ?? 0) + 1);
     try {
       const res = await api.get("/api/banks");
-      this.banks = res.banks ?? res;
+      if (seq === this.banksSeq) this.banks = res.banks ?? res;
     } catch (err) {
       this.say(err.message, true);
     }

@@ -82,12 +82,17 @@ class CasioCZ(Device):
             # The CZ leaves its reply open; one closed with F7 (a capture) keeps its F7 through
             # encode (found by fuzzing: it was dropped)
             return {"closed": True} if dump.message.terminated else {}
+        value = None
         if dump.kind in ("bend-range", "key-transpose"):
-            return {"semitones": dump.details["semitones"]}
-        if dump.kind == "tone-mix":
-            return {"value": dump.details["value"]}
-        if dump.kind == "cz1-mode":
-            return {"mode": dump.details["mode"]}
+            value = {"semitones": dump.details["semitones"]}
+        elif dump.kind == "tone-mix":
+            value = {"value": dump.details["value"]}
+        elif dump.kind == "cz1-mode":
+            value = {"mode": dump.details["mode"]}
+        if value is not None:
+            if not dump.message.terminated:
+                value["closed"] = False  # cut before its F7: encode keeps it so (found by fuzzing)
+            return value
         return {"message": dump.message.original.hex(), "problems": []}
 
     def encode(self, obj: dict[str, Any], base: Dump | None = None) -> bytes:
@@ -132,14 +137,17 @@ class CasioCZ(Device):
                 return messages.receive_request(program, channel, params.get("announces", "tone"))
             if kind == "reply":
                 return messages.reply_header(channel) + (b"\xf7" if params.get("closed") is True else b"")
+            data = None
             if kind == "bend-range":
-                return messages.bend_range(params["semitones"], channel)
-            if kind == "key-transpose":
-                return messages.key_transpose(params["semitones"], channel)
-            if kind == "tone-mix":
-                return messages.tone_mix(params["value"], channel)
-            if kind == "cz1-mode":
-                return messages.cz1_mode(params["mode"], channel)
+                data = messages.bend_range(params["semitones"], channel)
+            elif kind == "key-transpose":
+                data = messages.key_transpose(params["semitones"], channel)
+            elif kind == "tone-mix":
+                data = messages.tone_mix(params["value"], channel)
+            elif kind == "cz1-mode":
+                data = messages.cz1_mode(params["mode"], channel)
+            if data is not None:
+                return data[:-1] if params.get("closed") is False and data.endswith(b"\xf7") else data
         except KeyError as exc:
             raise ParamError(f"params.{exc.args[0]}", "a value", MISSING) from None
         except ValueError as exc:
