@@ -1091,7 +1091,7 @@ def select(patterns: list[str] | None) -> list[Target]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-t", "--target", action="append", help="fnmatch pattern (repeatable)")
     ap.add_argument("--runs", type=int, default=2000, help="executions per target")

@@ -143,3 +143,19 @@ def test_cz_value_messages_without_f7_keep_their_end(data):
     (dump,) = fuzz.dumps_of(dev, data)
     fuzz.roundtrip(dev, dump)
     fuzz.roundtrip(dev, fuzz.dumps_of(dev, data + b"\xf7")[0])  # and the whole one as before
+
+
+# Found by casio-vz.host: the backup (receive) protocol, after the VZ's open, got an empty
+# SysEx (F0 F7) where the bulk data belongs and raised AttributeError.
+VZ_HOST_REPRODUCER = bytes.fromhex("00 3d f0 44 03 00 fe 70 70 02 f7 00 f7 f7 f0 f7 44 0e")
+
+
+def test_vz_backup_fails_cleanly_when_the_data_is_no_vz_message():
+    assert fuzz.execute(fuzz.targets()["casio-vz.host"], VZ_HOST_REPRODUCER) is None
+    dev = registry.get("casio-vz")
+    host = dev.backup_protocol(Options())
+    host.start(0.0)
+    host.feed(bytes.fromhex("F0 44 03 00 70 70 02 F7"), 0.1)  # the open (voices + op-mems)
+    host.feed(bytes.fromhex("F0 F7"), 0.2)
+    assert host.done and host.error is not None
+    assert "bulk data" in str(host.error)

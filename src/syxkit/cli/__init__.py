@@ -35,7 +35,7 @@ COMMANDS: dict[str, Lazy] = {
     "convert": Lazy("syxkit.cli.ops:convert", "Convert dumps to another form, program, channel or bank (device rules apply)."),
     "cz": Lazy("device:casio-cz", "Casio CZ family: request files and the tone parameter table."),
     "decode": Lazy("syxkit.cli.ops:decode", "Decode every dump in PATHS into named parameters, as the device's panel shows them."),
-    "demo": Lazy("syxkit.cli.demo:demo", "Build example dumps, back up emulated devices and make a patch library from them."),
+    "demo": Lazy("syxkit.cli.demo:demo", "Build example dumps, back up emulated devices, make a patch library from them (and from --import), then serve the web librarian on it until Ctrl-C."),
     "devices": Lazy("syxkit.cli.ops:devices_cmd", "List the device drivers syxkit knows, with the models each one covers."),
     "diff": Lazy("syxkit.cli.ops:diff", "Show the parameters that differ between two dumps."),
     "dtx": Lazy("device:yamaha-dtxtreme2", "Yamaha DTXtreme IIs tools."),

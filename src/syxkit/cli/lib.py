@@ -367,7 +367,7 @@ def set_cmd(ctx, patch_id, assignments, as_json) -> None:
 
 
 @lib.command("preview")
-@click.argument("patch_id", type=INT)
+@click.argument("patch")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Also write the WAV here (default: only the cache beside the library).")
 @click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
@@ -383,17 +383,20 @@ def set_cmd(ctx, patch_id, assignments, as_json) -> None:
 @click.option("--pad", type=click.IntRange(1), help="RZ-1 sample dump: which pad (default 1).")
 @json_option
 @click.pass_context
-def preview_cmd(ctx, patch_id, output, note, velocity, seconds, release, rate, pad,
+def preview_cmd(ctx, patch, output, note, velocity, seconds, release, rate, pad,
                 as_json) -> None:
     """Hear a patch without the synth: render a CZ tone, VZ voice or RZ-1 pad to WAV, once
-    per sound and settings (kept in a folder beside the library file)."""
+    per sound and settings (kept in a folder beside the library file). PATCH is its id or its
+    name (when one patch has it)."""
     from syxkit.cli.common import write_outputs
     from syxkit.devices.base import Output
     from syxkit.ops import previews
 
+    from syxkit.library.query import patch_ref
+
     settings = previews.Settings(note, velocity, seconds, release, rate, pad)
     with _opened(ctx) as library:
-        result, data = previews.preview(library, patch_id, settings)
+        result, data = previews.preview(library, patch_ref(library, patch), settings)
         library_file = library.path
     written = None
     if output:

@@ -55,7 +55,7 @@ BUILTIN: tuple[Builtin, ...] = (
 )
 
 # Modules under syxkit.devices that are not drivers (shared helpers).
-NOT_DRIVERS = ("base", "registry", "params")
+NOT_DRIVERS = ("base", "registry", "params", "fieldmodel")
 
 # id -> the driver, or its Builtin entry while it is not imported yet. None: not set up yet.
 _devices: dict[str, Device | Builtin] | None = None

@@ -308,3 +308,25 @@ def seen_several_times(lib: Library, query: Query | None = None) -> list[dict[st
         "HAVING count(*) > 1 ORDER BY s.patch_id", params)
     return [{"id": pid, "device": device, "kind": kind, "model": model, "name": name,
              "sources": n} for pid, device, kind, model, name, n in rows]
+
+
+def patch_ref(lib: Library, ref: str) -> int:
+    """The patch a user means by ``ref``: its id, or its name (case and spacing do not count)
+    when exactly one patch outside the trash has it. Several or none: a usage error that says
+    which ids to choose from, or how to find the patch."""
+    from syxkit.library.naming import norm_name
+
+    text = ref.strip()
+    if text.isdigit():
+        return int(text)
+    rows = lib.conn.execute(
+        "SELECT id, device, kind FROM patches WHERE name_key = ? AND removed_at IS NULL "
+        "ORDER BY id", (norm_name(text),)).fetchall()
+    if len(rows) == 1:
+        return rows[0][0]
+    if not rows:
+        raise UsageError(f"no patch is named {text!r} (give its id, or find it with "
+                         f"`syxkit lib search {text}`)")
+    listed = ", ".join(f"{pid} ({device} {kind})" for pid, device, kind in rows[:12])
+    more = f" and {len(rows) - 12} more" if len(rows) > 12 else ""
+    raise UsageError(f"{len(rows)} patches are named {text!r}: {listed}{more}; give the id")

@@ -62,7 +62,14 @@ def test_fields_cover_the_table():
 def test_every_field_at_min_and_max_changes_only_itself(which):
     data = corpus_path("vz", "KILLER_ORGAN.syx").read_bytes() if which == "voice" \
         else msg.single_message(example_opmem(), OPMEM)
-    for f in VZ.fields(which):
+    fields = VZ.fields(which)
+    if which == "voice":
+        # The eight modules share one layout at different offsets: M1 and M8 (both ends of the
+        # voice) are swept whole, M2-M7 are left to the random test below (it covers every
+        # field), which keeps this sweep at a quarter of its time.
+        fields = [f for f in fields
+                  if not f.key.startswith("modules.M") or f.key.startswith(("modules.M1.", "modules.M8."))]
+    for f in fields:
         for value in edge_values(f):
             check_set(data, f, value, None, allowed)
 

@@ -275,6 +275,11 @@ class BulkReceive(Peer):
 
     def _check_data(self, message: bytes) -> bool:
         dump = identify(Message(message, source="bulk data"))
+        if dump is None or dump.kind != "bulk":
+            # e.g. an empty F0 F7, too short for the header check (found by fuzzing)
+            self.fail("the bulk data F0 44 03 00 7n 74 …",
+                      reason=f"after the OK the VZ sent {message[:8].hex(' ').upper()} instead")
+            return False
         content = dump.details.get("content")
         problems = list(dump.problems) + [p for part in dump.parts for p in part.problems]
         if content not in BULK_LAYOUTS:
