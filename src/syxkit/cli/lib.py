@@ -390,9 +390,8 @@ def preview_cmd(ctx, patch, output, note, velocity, seconds, release, rate, pad,
     name (when one patch has it)."""
     from syxkit.cli.common import write_outputs
     from syxkit.devices.base import Output
-    from syxkit.ops import previews
-
     from syxkit.library.query import patch_ref
+    from syxkit.ops import previews
 
     settings = previews.Settings(note, velocity, seconds, release, rate, pad)
     with _opened(ctx) as library:
