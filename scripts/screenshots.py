@@ -92,11 +92,31 @@ def main() -> None:
                 page.mouse.move(0, 0)
                 quiet(page)
                 page.screenshot(path=str(out / "bank.png"))
+                # the editor on a CZ tone, its DCW envelope shaped by dragging a point
+                page.click("nav button:has-text('Library')")
+                page.locator("syx-library select[aria-label=Kind]").select_option(value="")
+                page.locator("syx-library select[aria-label=Device]").select_option(value="casio-cz")
+                page.wait_for_timeout(400)
+                page.locator("syx-library tr[data-id]").nth(1).click()
+                page.click("syx-patch .drawer button.edit")
+                point = page.locator("svg.envgraph[data-env='line1.dcw'] circle.point[data-step='2']")
+                point.wait_for()
+                box = point.bounding_box()
+                x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                page.mouse.move(x, y)
+                page.mouse.down()
+                page.mouse.move(x + 30, y + 35, steps=6)
+                page.mouse.up()
+                page.fill("syx-editor input[data-key='vibrato.rate']", "42")
+                page.keyboard.press("Tab")
+                page.mouse.move(0, 0)
+                quiet(page)
+                page.screenshot(path=str(out / "editor.png"))
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=20)
-    for name in ("library", "bank", "import"):
+    for name in ("library", "bank", "import", "editor"):
         print(out / f"{name}.png")
 
 

@@ -3,6 +3,7 @@
 import { LitElement, html, nothing } from "lit";
 import { api, upload } from "./api.js";
 import "./bank.js";
+import "./devices.js";
 import "./dupes.js";
 import { droppedFiles, summarise } from "./importer.js";
 import "./library.js";
@@ -236,7 +237,7 @@ class SyxApp extends LitElement {
       <header>
         <h1>syxkit</h1>
         <nav>
-          ${[["library", "Library"], ["banks", "Banks"], ["dupes", "Duplicates"]].map(([v, label]) => html`
+          ${[["library", "Library"], ["banks", "Banks"], ["dupes", "Duplicates"], ["devices", "Devices"]].map(([v, label]) => html`
             <button class=${this.view === v ? "on" : ""} @click=${() => { this.view = v; }}>${label}</button>`)}
         </nav>
         <label class="button primary">Import files…<input type="file" multiple hidden @change=${this.pick}></label>
@@ -247,7 +248,8 @@ class SyxApp extends LitElement {
         <progress max=${this.progress.total} .value=${this.progress.done}></progress></div>` : nothing}
       ${this.importResult()}
       <main class="view-${this.view} ${this.patchId ? "with-patch" : ""}">
-        ${this.view === "dupes" ? html`<syx-dupes></syx-dupes>`
+        ${this.view === "devices" ? html`<syx-devices></syx-devices>`
+          : this.view === "dupes" ? html`<syx-dupes></syx-dupes>`
           : html`<syx-library .devices=${this.devices} ?compact=${this.view === "banks"} .bank=${bankOpen}></syx-library>`}
         ${this.view === "banks" ? this.banksPane() : nothing}
         ${this.patchId ? html`<syx-patch .patchId=${this.patchId} .devices=${this.devices}></syx-patch>` : nothing}

@@ -3,6 +3,7 @@
 import { LitElement, html, nothing } from "lit";
 import { api, download } from "./api.js";
 import { nameProblem } from "./names.js";
+import "./editor.js";
 import { player, stateOf, toggle } from "./player.js";
 
 function paramTree(value, showRaw) {
@@ -28,6 +29,7 @@ export class SyxPatch extends LitElement {
     draftName: { state: true },
     showRaw: { state: true },
     error: { state: true },
+    editing: { state: true },
   };
 
   createRenderRoot() { return this; }
@@ -102,7 +104,14 @@ export class SyxPatch extends LitElement {
 
   close() { this.dispatchEvent(new CustomEvent("close", { bubbles: true })); }
 
+  // The editor covers the page (web/src/editor.js); it follows this view's patch, so a saved
+  // new version (opened here by the app) stays open in the editor.
   render() {
+    return html`${this.drawer()}${this.editing ? html`<syx-editor .patchId=${this.patchId}
+      @editor-close=${() => { this.editing = false; }}></syx-editor>` : nothing}`;
+  }
+
+  drawer() {
     if (this.error) return html`<div class="drawer"><button class="close" @click=${this.close}>×</button><p class="error">${this.error}</p></div>`;
     const p = this.patch;
     if (!p) return html`<div class="drawer"><p class="muted">loading…</p></div>`;
@@ -124,6 +133,7 @@ export class SyxPatch extends LitElement {
         <label class="check"><input type="checkbox" .checked=${!!p.favourite}
           @change=${(e) => this.save({ favourite: e.target.checked })}> ★ favourite</label>
         <button @click=${() => download(`/api/patches/${p.id}/syx`, `${p.name ?? "patch"}.syx`).catch((err) => this.say(err.message, true))}>Download .syx</button>
+        ${p.editable ? html`<button class="edit" title="Edit the sound's parameters" @click=${() => { this.editing = true; }}>Edit</button>` : nothing}
       </div>
       <label>Tags <input .value=${(p.tags ?? []).join(", ")} placeholder="comma separated"
         @change=${(e) => this.save({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) })}></label>

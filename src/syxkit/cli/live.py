@@ -160,12 +160,10 @@ def _form(opened: Opened, kw: dict[str, Any], notes: list[str]) -> str:
     return jobs.choose_form(kw["form"], opened.transport.can_split_sysex, opened.backend, notes)
 
 def _options(kw: dict[str, Any], form: str, **extra: Any) -> Options:
-    values = dict(kw["settings"])
-    values.update(form=form, channel=kw["channel"], model=kw["model"], timeout=kw["timeout"],
-                  device_number=kw["device_number"], **extra)
-    if kw.get("verify"):
-        values["verify"] = True
-    return Options(**values)
+    return jobs.device_options(dict(kw["settings"]), form, channel=kw["channel"],
+                               model=kw["model"], timeout=kw["timeout"],
+                               device_number=kw["device_number"],
+                               verify=bool(kw.get("verify")), **extra)
 
 
 def _protocol(call: Callable[[], Any], opened: Opened) -> Peer:

@@ -14,6 +14,7 @@ from syxkit.cli.common import (
     INT,
     console,
     emit_json,
+    fail,
     note,
     warn_unused,
     with_options,
@@ -151,7 +152,14 @@ def split(paths, output, force, device, **kw) -> None:
     _print_notes(done)
     for p in done.paths:
         console.print(Text(str(p)), highlight=False, soft_wrap=True)
-    note(f"wrote {done.description} in {len(done.paths)} file(s) to {output}")
+    if done.paths:
+        note(f"wrote {done.description} in {len(done.paths)} file(s) to {output}")
+    if done.skipped:
+        for name, wrong in done.skipped[:-1]:
+            note(f"error: {name} not written: it would be damaged ({wrong})")
+        name, wrong = done.skipped[-1]
+        fail(f"{name} not written: it would be damaged ({wrong})"
+             + (f"; {len(done.skipped)} part(s) not written" if len(done.skipped) > 1 else ""))
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())

@@ -104,3 +104,22 @@ def history(lib: Library, patch_id: int) -> dict[str, Any]:
         "SELECT id FROM patches WHERE parent_id = ? ORDER BY id", (patch_id,))]
     return {"parent": ancestors[0] if ancestors else None, "ancestors": ancestors,
             "children": children}
+
+
+def save_over(lib: Library, parent: Patch, data: bytes) -> tuple[Patch, bool, list[str]]:
+    """"Save over" from the editor: ``data`` stored as a new version of ``parent`` (so the
+    old sound stays in the history, reachable as the new one's parent) that takes the old
+    one's place: its bank slots, notes and favourite mark; the old patch goes to the trash.
+    A sound already in the library is not stored twice: then nothing is moved (a note says
+    which patch holds it)."""
+    patch, created = save_version(lib, parent, data)
+    if not created:
+        return patch, False, [f"that sound is already in the library as patch {patch.id}; "
+                              "nothing saved over"]
+    with lib.transaction() as c:
+        c.execute("UPDATE bank_slots SET patch_id = ? WHERE patch_id = ?", (patch.id, parent.id))
+        c.execute("UPDATE patches SET notes = ?, favourite = ? WHERE id = ?",
+                  (parent.notes, int(bool(parent.favourite)), patch.id))
+    lib.remove([parent.id])
+    return lib.get(patch.id), True, [f"patch {parent.id} (the old sound) is in the trash and "
+                                     f"in the history of patch {patch.id}"]

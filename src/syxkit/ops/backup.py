@@ -157,9 +157,11 @@ def choose_form(asked: str | None, can_split_sysex: bool, backend: str, notes: l
 
 
 def run(protocol: Any, transport: Any, on_event: Callable[[Any], None] | None,
-        recovery_dir: Path) -> tuple[Any, Any, float]:
+        recovery_dir: Path, cancel: Any = None) -> tuple[Any, Any, float]:
     """Run the protocol over the transport (then close it); a failure of any kind becomes a
-    TransferError with a recovery file. Returns (result, error or None, seconds)."""
+    TransferError with a recovery file. ``cancel`` (a threading.Event) stops it as Ctrl-C
+    does: the engine's ``Cancelled``, with its recovery file. Returns (result, error or None,
+    seconds)."""
     from syxkit.midi import PortError
     from syxkit.protocols.base import TransferError
     from syxkit.transfer import engine
@@ -169,7 +171,8 @@ def run(protocol: Any, transport: Any, on_event: Callable[[Any], None] | None,
     error = None
     result = None
     try:
-        result = engine.run(protocol, transport, on_event=on_event, recovery_dir=recovery_dir)
+        result = engine.run(protocol, transport, on_event=on_event, recovery_dir=recovery_dir,
+                            cancel=cancel)
     except TransferError as exc:
         error = exc
     except (TransportClosed, PortError, OSError) as exc:  # the port failed while writing
@@ -183,6 +186,21 @@ def run(protocol: Any, transport: Any, on_event: Callable[[Any], None] | None,
     finally:
         transport.close()
     return result, error, time.monotonic() - start
+
+
+def device_options(settings: dict[str, Any], form: str, *, channel: int | None = None,
+                   model: str | None = None, timeout: float | None = None,
+                   device_number: int | None = None, verify: bool = False,
+                   **extra: Any) -> Any:
+    """The device's Options for a job: its own settings (``--set``) under the common ones."""
+    from syxkit.devices.base import Options
+
+    values = dict(settings)
+    values.update(form=form, channel=channel, model=model, timeout=timeout,
+                  device_number=device_number, **extra)
+    if verify:
+        values["verify"] = True
+    return Options(**values)
 
 
 def failure_text(error: Any) -> str:

@@ -436,12 +436,16 @@ class Written:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (the file named, the driver's note)
     unused: list[str] = field(default_factory=list)  # options that had no effect (their keys)
     device: str | None = None
+    # outputs left unwritten because they came out damaged (a part of a cut-short bulk):
+    # (the name it would have had, what is wrong with it); the faces say so and fail
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"device": self.device, "files": [str(p) for p in self.paths],
                 "bytes": len(self.data), "holds": self.description,
                 "notes": [{"file": w, "note": t} for w, t in self.notes],
-                "unused_options": self.unused}
+                "unused_options": self.unused,
+                "not_written": [{"file": n, "problem": t} for n, t in self.skipped]}
 
 
 def encode(json_file: str, output: str, base_file: str | None = None) -> Written:
@@ -508,12 +512,29 @@ def split(paths: Iterable[str], folder: str, options: dict[str, Any] | None = No
     require_whole(got)
     dev, dumps = dumps_by_device(got.entries, device_id)
     options = driver_options(dev, options)
-    outputs = dev.split(dumps, options)
+    outputs, skipped = [], []
+    for o in dev.split(dumps, options):
+        wrong = damage(o.data)
+        if wrong:
+            skipped.append((o.name, wrong))
+        else:
+            outputs.append(o)
     written = write_outputs(outputs, folder, directory=True, inputs=input_files(paths, got),
                             force=force)
     data = b"".join(o.data for o in outputs)
     return Written(written, outputs, data, describe_data(data, folder).split(" (")[0],
-                   driver_notes(outputs, written), list(options.unused()), dev.id)
+                   driver_notes(outputs, written), list(options.unused()), dev.id, skipped)
+
+
+def damage(data: bytes) -> str:
+    """What is wrong with bytes an operation made, read back as any file is read ("" when
+    nothing): a split part of a damaged bulk must not be written as if it were a sound."""
+    said = []
+    for src in load_bytes(data, "output"):
+        said += [str(p) for p in src.stray]
+        for e in entries(src):
+            said += [str(p) for p in e.problems]
+    return "; ".join(dict.fromkeys(said))  # stray bytes are told by both: once is enough
 
 
 def load_dumps(path: str, say: Say = _quiet) -> list[Dump]:

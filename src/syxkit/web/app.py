@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
@@ -41,9 +41,10 @@ from syxkit.library.query import list_page
 from syxkit.library.store import UsageError
 from syxkit.library.vocabulary import fits_list
 from syxkit.ops import banks as bank_ops
+from syxkit.ops import jobs as job_ops
 from syxkit.ops import previews
 from syxkit.ops.names import check_name, name_rules
-from syxkit.web import uploads
+from syxkit.web import editor, uploads
 from syxkit.web.security import Guard
 
 STATIC = Path(__file__).parent / "static"
@@ -104,6 +105,21 @@ class Fill(BaseModel):
     patch: int | None = Field(None, description="Fill with this patch (a blank)")
     blank: bool = Field(False, description="Fill with the driver's own init/example patch")
     upto: int | None = Field(None, description="Last slot to fill (default: the format's count)")
+
+
+class JobBody(BaseModel):
+    command: Literal["backup", "request", "send", "receive"]
+    port: str = Field(description="A port as GET /api/ports lists it (name, part of it, number)")
+    device: str | None = Field(None, description="Device id (receive: optional, who answers)")
+    model: str | None = None
+    backend: str = Field("auto", description="A backend of GET /api/ports, or auto")
+    options: dict[str, Any] = Field(default_factory=dict, description="As the CLI's flags: "
+                                    "form, channel, timeout, device_number, verify, rate, "
+                                    "settings {KEY: VALUE}, program (send), quiet and wait "
+                                    "(receive), in_port, out_port")
+    what: str | None = Field(None, description="request: what to fetch (Device.request_names)")
+    patch_ids: list[int] = Field(default_factory=list, description="send: these patches")
+    bank: str | None = Field(None, description="send: this library bank, in the device's format")
 
 
 def _error(exc: Exception) -> HTTPException:
@@ -168,8 +184,44 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
             response.headers["cache-control"] = "no-store"
         return response
 
+    def import_job_files(paths: list[Path], tags: list[str]) -> list[int]:
+        """A finished job's files into the library (as a dropped file is), tagged."""
+        from syxkit.ops.imports import import_file
+
+        library = lib()
+        ids: list[int] = []
+        for path in paths:
+            got = import_file(library, path, path.name, str(path), path.stat().st_size)
+            ids += [p["id"] for p in got["patches"] if p["id"] not in ids]
+        if ids:
+            library.tag(ids, tags)
+            writes[0] += 1
+        return ids
+
+    def send_data(spec: job_ops.JobSpec, dev: Any) -> bytes:
+        """What a send job sends: the patches' own messages, or the bank in the device's
+        format (the bytes the page's bank download gives), the device's messages only."""
+        from syxkit.inspect import entries, load_bytes
+
+        library = lib()
+        if spec.bank:
+            bank = get_bank(library, spec.bank)
+            built = bank_ops.build_bank(library, bank, options={"model": spec.model}
+                                        if spec.model else {})
+            data = b"".join(d for _, d in built.files)
+        else:
+            data, _ = bank_ops.export_bytes(library, spec.patch_ids, "syx")
+        mine = [e.message.data for src in load_bytes(data, "send") for e in entries(src)
+                if e.dump is not None and e.dump.device == dev.id]
+        if not mine:
+            raise DeviceError(f"nothing to send to {dev.id}: the patches are of other devices")
+        return b"".join(mine)
+
+    live = job_ops.Jobs(library_path, import_job_files, send_data)
+
     @app.on_event("shutdown")
     def close() -> None:
+        live.close()
         renderer.close()
         for library in opened:
             try:
@@ -246,6 +298,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         # where the page shows a play button: one per pad for an RZ-1 sample dump
         out["renderable"] = previews.renderable(patch.device, patch.kind)
         out["pads"] = previews.pad_count(patch.device, patch.kind)
+        out["editable"] = editor.editable(patch)  # the page's Edit button
         return out
 
     @app.get("/api/patches/{patch_id}/syx")
@@ -550,6 +603,104 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         data, _ = bank_ops.export_bytes(library, bank.patch_ids, "zip")
         return _download(data, f"{safe_file_name(bank.name, 'bank')}.zip", "application/zip")
 
+    # -- live MIDI jobs ---------------------------------------------------------------------------
+    @app.get("/api/ports")
+    def midi_ports():
+        """Every backend (as ``syxkit ports --json``): [{backend, title, available, reason,
+        can_split_sysex (SysEx in pieces, else whole messages only), virtual_ports, inputs,
+        outputs: [{backend, index, name, direction, detail}]}]."""
+        from syxkit.midi import probe_all
+
+        return [r.to_json() for r in probe_all()]
+
+    @app.get("/api/live/devices")
+    def live_devices():
+        """The devices that can be talked to: [{id, title, models, backup, request, send,
+        request_names: [[pattern, meaning]]}]."""
+        from syxkit.devices.base import Device
+
+        out = []
+        for d in registry.devices():
+            cls = type(d)
+            out.append({"id": d.id, "title": d.title, "models": list(d.models),
+                        "backup": cls.backup_protocol is not Device.backup_protocol,
+                        "request": cls.request_protocol is not Device.request_protocol,
+                        "send": cls.send_protocol is not Device.send_protocol,
+                        "request_names": [[str(p), str(m)] for p, m in d.request_names]})
+        return out
+
+    @app.post("/api/jobs", status_code=201)
+    def start_job(body: JobBody):
+        """Start a live job in a worker thread: answers {id} at once. 409: the port is busy
+        with another job; 422: a bad request (unknown WHAT, option, device, port)."""
+        spec = job_ops.JobSpec(command=body.command, port=body.port, device=body.device,
+                               model=body.model, backend=body.backend, options=body.options,
+                               what=body.what, patch_ids=body.patch_ids, bank=body.bank)
+        try:
+            job = live.start(spec)
+        except job_ops.Busy as exc:
+            raise HTTPException(409, str(exc)) from None
+        return {"id": job.id}
+
+    def get_job(job_id: str) -> job_ops.Job:
+        try:
+            return live.get(job_id)
+        except KeyError:
+            raise HTTPException(404, f"no job with id {job_id}") from None
+
+    @app.get("/api/jobs")
+    def list_jobs():
+        return [j.to_json() for j in live.jobs.values()]
+
+    @app.get("/api/jobs/{job_id}")
+    def show_job(job_id: str):
+        """{id, command, state: running|done|failed|cancelled, progress: {bytes,
+        bytes_expected, objects, objects_expected, seconds, eta}, result: {patch_ids, files},
+        error, recovery_file, folder, notes}"""
+        return get_job(job_id).to_json()
+
+    @app.delete("/api/jobs/{job_id}")
+    def cancel_job(job_id: str):
+        """Cancel a running job (what arrived goes to its recovery file)."""
+        get_job(job_id)
+        return live.cancel(job_id).to_json()
+
+    @app.get("/api/jobs/{job_id}/events")
+    async def job_events(job_id: str):
+        """Server-sent events: the job (as GET) on every change, until it is over."""
+        import asyncio
+        import json
+
+        job = get_job(job_id)
+
+        async def stream():
+            seen = -1
+            quiet = 0.0
+            while True:
+                if job.version != seen:
+                    seen = job.version
+                    quiet = 0.0
+                    yield f"data: {json.dumps(job.to_json())}\n\n"
+                    if job.state != "running":
+                        return
+                await asyncio.sleep(0.1)
+                quiet += 0.1
+                if quiet >= 10:  # a comment now and then keeps proxies from closing it
+                    quiet = 0.0
+                    yield ": still running\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"cache-control": "no-store"})
+
+    @app.get("/api/jobs/{job_id}/recovery")
+    def job_recovery(job_id: str):
+        """The recovery file of a failed or cancelled job (what arrived before it ended)."""
+        job = get_job(job_id)
+        if not job.recovery_file or not Path(job.recovery_file).is_file():
+            raise HTTPException(404, f"job {job_id} has no recovery file")
+        path = Path(job.recovery_file)
+        return _download(path.read_bytes(), path.name, "application/octet-stream")
+
     # -- the rest --------------------------------------------------------------------------------
     @app.get("/api/duplicates/names")
     def dupes_names(device: str | None = None, kind: str | None = None,
@@ -587,6 +738,8 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
     def tags():
         """[{name, count}]"""
         return [{"name": n, "count": c} for n, c in lib().tags()]
+
+    editor.register(app, lib, _download)  # the editor's routes (web/editor.py)
 
     if STATIC.is_dir():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="page")

@@ -1,0 +1,142 @@
+"""The editor's API: a patch's fields and panel values, edits saved as a new version (or over
+the old one, which stays in the history), previews of edited bytes, and randomize / mutate /
+morph results for the page to show. Everything goes through :mod:`syxkit.ops.edit`, so the
+page edits by panel keys and every other byte of the dump stays as it was.
+
+Kept apart from app.py (which only calls :func:`register`) so the editor's routes live in one
+place. The page sends its whole set of edits (key -> panel value) with every request: the
+server keeps no editing state, and the stored patch is never changed by a preview or a
+variation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi import HTTPException
+from pydantic import BaseModel, Field
+
+from syxkit.devices.base import DeviceError, OptionError, Unsupported
+from syxkit.library.messages import driver, export_message
+from syxkit.library.naming import safe_file_name
+from syxkit.library.store import Library, Patch
+from syxkit.library.versions import save_over, save_version
+from syxkit.ops import edit as ops
+
+
+class EditBody(BaseModel):
+    values: dict[str, Any] = Field(default_factory=dict, description="key -> panel value "
+                                   "(enums by name, null for 'none' where the field has it)")
+    mode: Literal["new-version", "save-over", "preview"] = Field(
+        "new-version", description="new-version: a new patch whose parent is this one; "
+        "save-over: the same, and the new one takes the old one's place (banks, notes, "
+        "favourite; the old goes to the trash and stays in the history); preview: answer "
+        "the edited .syx bytes, saving nothing")
+
+
+class VariationBody(BaseModel):
+    action: Literal["randomize", "mutate", "morph"]
+    values: dict[str, Any] = Field(default_factory=dict,
+                                   description="The page's edits so far: the variation starts there")
+    amount: float = Field(0.5, ge=0, le=1, description="mutate: how far; morph: 0 = this, 1 = other")
+    locks: list[str] = Field(default_factory=list, description="Group ids or labels left alone")
+    other_id: int | None = Field(None, description="morph: the other patch")
+    seed: int | None = None
+
+
+def editable(patch: Patch) -> bool:
+    """Whether the patch's device has a parameter table for its kind (the page's Edit button)."""
+    try:
+        return bool(driver(patch.device).fields(patch.kind, patch.model))
+    except (Unsupported, DeviceError):
+        return False
+
+
+def refused(exc: OptionError) -> HTTPException:
+    """422 naming the field and its range (the page marks that field)."""
+    key = getattr(exc, "key", None)
+    return HTTPException(422, {"message": str(exc), "key": key})
+
+
+def _target(library: Library, patch: Patch) -> ops.Target:
+    data = export_message(library, patch, None, [])  # a user-given name written in
+    return ops.target_of_bytes(data, None, f"patch {patch.id}")
+
+
+def _edited(library: Library, patch: Patch, values: dict[str, Any]) -> tuple[ops.Target, ops.Edited]:
+    target = _target(library, patch)
+    try:
+        return target, ops.edit_object(target, values)
+    except OptionError as exc:
+        raise refused(exc) from None
+
+
+def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any]) -> None:
+    """Add the editor's routes to ``app`` (``lib()`` is the thread's library connection,
+    ``download`` app.py's attachment response)."""
+
+    @app.get("/api/patches/{patch_id}/fields")
+    def patch_fields(patch_id: int):
+        """{id, name, device, kind, model, fields: [{key, label, group, group_label, kind,
+        min, max, choices, max_length, ...}], envelopes: [{id, label, rates, levels, sustain,
+        end, ...}], values: {key: panel value}}. 422 when the device has no parameter table
+        for this kind."""
+        library = lib()
+        patch = library.get(patch_id)
+        target = _target(library, patch)
+        fields = target.fields
+        try:
+            envelopes = target.device.envelopes(target.obj.kind, target.obj.model)
+        except Unsupported:
+            envelopes = []
+        return {"id": patch.id, "name": patch.name, "device": patch.device, "kind": patch.kind,
+                "model": patch.model, "fields": [f.to_json() for f in fields],
+                "envelopes": [e.to_json() for e in envelopes],
+                "values": ops.values(target, fields)}
+
+    @app.post("/api/patches/{patch_id}/edit")
+    def patch_edit(patch_id: int, body: EditBody):
+        """Write ``values`` into the patch. new-version / save-over answer {id, parent_id,
+        created, name, changes: [{key, old, new}], notes}; preview answers the edited .syx.
+        422 {message, key} for an unknown key or a value outside its range."""
+        library = lib()
+        patch = library.live([patch_id])[0]
+        _, edited = _edited(library, patch, body.values)
+        if body.mode == "preview":
+            return download(edited.data, f"{safe_file_name(patch.name, 'patch')}.syx",
+                            "application/octet-stream")
+        if not edited.changes:
+            return {"id": patch.id, "parent_id": None, "created": False, "name": patch.name,
+                    "changes": [], "notes": edited.notes}
+        if body.mode == "save-over":
+            new, created, notes = save_over(library, patch, edited.data)
+        else:
+            new, created = save_version(library, patch, edited.data)
+            notes = [] if created else [f"that sound is already in the library as patch "
+                                        f"{new.id}; nothing added"]
+        return {"id": new.id, "parent_id": patch.id, "created": created, "name": new.name,
+                "changes": edited.changes, "notes": notes + edited.notes}
+
+    @app.post("/api/patches/{patch_id}/variation")
+    def patch_variation(patch_id: int, body: VariationBody):
+        """A randomized / mutated / morphed sound, starting from the patch with the page's
+        ``values`` written in; nothing is saved. Answers {values: {key: panel value},
+        changes: [{key, old, new}]} (changes against the page's values)."""
+        library = lib()
+        patch = library.get(patch_id)
+        _, start = _edited(library, patch, body.values)
+        base = ops.target_of_bytes(start.data, None, f"patch {patch.id}")
+        try:
+            if body.action == "randomize":
+                result = ops.randomize(base, locks=body.locks, seed=body.seed)
+            elif body.action == "mutate":
+                result = ops.mutate(base, body.amount, locks=body.locks, seed=body.seed)
+            else:
+                if body.other_id is None:
+                    raise HTTPException(422, "morph: say which patch to morph with (other_id)")
+                other = _target(library, library.get(body.other_id))
+                result = ops.morph(base, other, body.amount)
+        except OptionError as exc:
+            raise refused(exc) from None
+        after = ops.target_of_bytes(result.data, None, "variation")
+        return {"values": ops.values(after), "changes": result.changes}
