@@ -288,8 +288,13 @@ CLASSES = ["existing-folder", "under-a-file", "read-only-folder", "read-only-fs"
            "dev-full", "permission-denied"]
 
 
-@pytest.mark.parametrize("problem", CLASSES)
-@pytest.mark.parametrize("command", sorted(WRITERS))
+# /dev/full stands for a full disk where a command writes one file (a link to it as -o); the
+# commands that write into a folder meet a full disk through the "full-disk" case instead
+PAIRS = [(c, p) for c in sorted(WRITERS) for p in CLASSES
+         if not (p == "dev-full" and WRITERS[c][1])]
+
+
+@pytest.mark.parametrize("command, problem", PAIRS)
 def test_every_writer_reports_output_problems_in_one_line(ws, command, problem, monkeypatch):
     args, folder = WRITERS[command]
     monkeypatch.chdir(ws)

@@ -228,7 +228,7 @@ def test_back_up_from_the_devices_view_in_chromium(server, tmp_path):
                 page.locator("syx-devices select[name=device]").select_option(value="casio-cz")
                 page.locator("syx-devices select[name=model]").select_option(value="CZ-101")
                 page.locator("syx-devices select[name=port]").select_option(
-                    value=json.dumps({"backend": "jack", "port": "webpage"}, separators=(", ", ": ")))
+                    value=json.dumps({"backend": "jack", "port": "webpage"}, separators=(",", ":")))
                 page.click("syx-devices button.backup")
                 page.wait_for_selector("section.job[data-state=done]", timeout=60_000)
                 bar = page.locator("section.job progress.jobprogress")

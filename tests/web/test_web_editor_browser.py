@@ -12,7 +12,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in t
 
 from test_web_browser import ARGS, CHROMIUM, Page  # noqa: E402
 from test_web_editor_api import decoded, ids_of, info_strict  # noqa: E402
-from webhelpers import Server, cz_tones, upload  # noqa: E402
+from webhelpers import Server, cz_tones, ks_programs, upload, vz_bank  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,21 +26,24 @@ def browser():
 @pytest.fixture
 def server(tmp_path):
     s = Server(tmp_path)
-    upload(s, [("tones.syx", cz_tones(2))])
+    upload(s, [("tones.syx", cz_tones(2)), ("voices.syx", vz_bank()),
+               ("ks.syx", ks_programs(2))])
     yield s
     s.stop()
 
 
-def open_editor(page: Page, patch_id: int):
+def open_editor(page: Page, patch_id: int, device: str = "casio-cz"):
     p = page.page
+    page.filter(device)
     p.click(f"syx-library tr[data-id='{patch_id}'] td.name")
     p.click("syx-patch .drawer button.edit")
-    p.wait_for_selector("syx-editor svg.envgraph[data-env='line1.dcw'] circle.point")
+    p.wait_for_selector("syx-editor .edgroup")
     return p
 
 
 def drag_point(p, env: str, step: int, dy: float) -> None:
     point = p.locator(f"svg.envgraph[data-env='{env}'] circle.point[data-step='{step}']")
+    point.scroll_into_view_if_needed()
     box = point.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     p.mouse.move(x, y)
@@ -105,4 +108,45 @@ def test_randomize_and_morph_results_are_valid_dumps(browser, server, tmp_path):
         p.click("syx-editor button.download")
     data = open(info.value.path(), "rb").read()
     assert info_strict(tmp_path, data).returncode == 0
+    page.close()
+
+
+def plain_ints(server: Server, patch_id: int) -> list[dict]:
+    """Number fields outside envelopes with room to move up, as the page shows them."""
+    out = server.client.get(f"/api/patches/{patch_id}/fields").json()
+    return [f for f in out["fields"] if f["kind"] == "int" and not f.get("envelope")
+            and not f["nullable"] and out["values"][f["key"]] is not None
+            and out["values"][f["key"]] < f["max"]]
+
+
+@pytest.mark.parametrize("device", ["casio-vz", "novation-kstation"])
+def test_the_same_flow_for_a_vz_voice_and_a_kstation_program(browser, server, device):
+    old = ids_of(server, device)[0]
+    before = decoded(server, old)
+    fields = server.client.get(f"/api/patches/{old}/fields").json()
+    steps = [e for e in fields["envelopes"] if e["form"] == "steps"]
+    page = Page(browser, server)
+    p = open_editor(page, old, device)
+    if steps:  # the VZ: drag a point of the first envelope, up or down as it has room
+        env = steps[0]
+        key = env["levels"][1]
+        drag_point(p, env["id"], 2, 40 if before[key] > 50 else -40)
+    else:  # the K-Station's envelopes are attack/decay/sustain/release numbers: type one
+        key = plain_ints(server, old)[0]["key"]
+        box = p.locator(f"syx-editor input[data-key='{key}']")
+        box.fill(str(before[key] + 1))
+        box.press("Tab")
+    p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 1")
+    typed = next(f for f in plain_ints(server, old) if f["key"] != key)["key"]
+    box = p.locator(f"syx-editor input[data-key='{typed}']")
+    box.fill(str(before[typed] + 1))
+    box.press("Tab")
+    p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 2")
+    p.keyboard.press("Control+z")
+    p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 1")
+    p.click("syx-editor button.save-new")
+    p.wait_for_function("old => document.querySelector('syx-editor')?.patchId !== old", arg=old)
+    new = p.evaluate("() => document.querySelector('syx-editor').patchId")
+    after = decoded(server, new)
+    assert {k for k in before if before[k] != after[k]} == {key}
     page.close()

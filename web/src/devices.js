@@ -194,7 +194,7 @@ export class SyxDevices extends LitElement {
     const running = j.state === "running";
     return html`<section class="job" data-state=${j.state}>
       <h3>Job ${j.id}: ${j.command} — <span class="state">${j.state}</span></h3>
-      <progress class="jobprogress" max=${p.bytes_expected ?? 1} .value=${j.state === "done" ? (p.bytes_expected ?? 1) : (p.bytes_expected ? p.bytes : undefined)}></progress>
+      <progress class="jobprogress" max=${p.bytes_expected || 1} value=${j.state === "done" ? (p.bytes_expected || 1) : (p.bytes_expected ? p.bytes : nothing)}></progress>
       <p class="figures">${bytes(p.bytes)} / ${bytes(p.bytes_expected)} bytes · ${p.objects ?? 0} / ${p.objects_expected ?? "?"} objects · ${clock(p.seconds)}${running ? html` · ${clock(p.eta)} left` : nothing}${p.step ? html` · ${p.step}` : nothing}</p>
       ${running ? html`<button class="cancel" @click=${this.cancel}>Cancel</button>` : nothing}
       ${j.error ? html`<p class="error">${j.error}</p>` : nothing}

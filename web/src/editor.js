@@ -13,10 +13,6 @@
 import { LitElement, html, nothing, svg } from "lit";
 import { api, download, query } from "./api.js";
 
-// Lit sets a property only when the bound value changes; an input keeps what was typed until
-// then (an invalid entry stays, marked, until corrected), which is what an editor wants.
-const live = (v) => v;
-
 const W = 56; // widest segment of an envelope graph (rate at its minimum), px
 const MINW = 8; // narrowest (rate at its maximum)
 const H = 120; // graph height, px
@@ -132,13 +128,18 @@ export class SyxEditor extends LitElement {
   key(e) {
     if (!this.data) return;
     const z = e.key === "z" || e.key === "Z";
+    const focused = document.activeElement;
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(focused?.tagName);
     if ((e.ctrlKey || e.metaKey) && (z || e.key === "y")) {
       e.preventDefault();
       e.stopImmediatePropagation();
+      // a value typed but not yet entered is entered first (its change event), so that undo
+      // takes back what was just typed rather than the edit before it
+      if (typing && this.contains(focused)) focused.blur();
       if (e.key === "y" || e.shiftKey) this.redo();
       else this.undo();
-    } else if (e.key === "Delete" || e.key === " ") {
-      // the library's Delete (to the trash) and Space (play) act on rows hidden behind the editor
+    } else if (e.key === "Delete" && !typing) {
+      // the library's Delete (to the trash) would act on rows hidden behind the editor
       e.stopImmediatePropagation();
     }
   }
@@ -179,20 +180,20 @@ export class SyxEditor extends LitElement {
     const id = `ed-${f.key}`;
     if (f.kind === "bool") {
       return html`<input type="checkbox" id=${id} data-key=${f.key} ?disabled=${disabled}
-        .checked=${live(!!value)} @change=${(e) => this.typed(f, e)}>`;
+        .checked=${!!value} @change=${(e) => this.typed(f, e)}>`;
     }
     if (f.kind === "enum") {
-      return html`<select id=${id} data-key=${f.key} ?disabled=${disabled} .value=${live(String(f.choices.indexOf(value)))}
+      return html`<select id=${id} data-key=${f.key} ?disabled=${disabled} .value=${String(f.choices.indexOf(value))}
         @change=${(e) => this.typed(f, e)}>${f.choices.map((c, i) => html`<option value=${i} ?selected=${c === value}>${shown(c)}</option>`)}</select>`;
     }
     if (f.kind === "text") {
       return html`<input id=${id} data-key=${f.key} ?disabled=${disabled} maxlength=${f.max_length ?? nothing}
-        .value=${live(value ?? "")} @change=${(e) => this.typed(f, e)}>`;
+        .value=${value ?? ""} @change=${(e) => this.typed(f, e)}>`;
     }
     return html`<input type="number" id=${id} data-key=${f.key} ?disabled=${disabled} min=${f.min} max=${f.max}
       step=${f.step ?? 1} placeholder=${f.nullable ? "none" : ""} class=${this.invalid[f.key] ? "invalid" : ""}
       title=${`${f.min}–${f.max}${f.unit ? ` ${f.unit}` : ""}${f.nullable ? ", empty = none" : ""}`}
-      .value=${live(value === null || value === undefined ? "" : String(value))} @change=${(e) => this.typed(f, e)}>`;
+      .value=${value === null || value === undefined ? "" : String(value)} @change=${(e) => this.typed(f, e)}>`;
   }
 
   // -- envelopes ----------------------------------------------------------------------------------
@@ -425,7 +426,7 @@ export class SyxEditor extends LitElement {
         <button class="mutate" ?disabled=${this.busy} @click=${() => this.vary("mutate")}>Mutate</button>
         <label>Morph with <input class="morph-search" placeholder="search ${d.device} ${d.kind}s" @input=${(e) => this.searchMorph(e.target.value)}
           @focus=${(e) => this.searchMorph(e.target.value)}></label>
-        <select class="morph-with" aria-label="Morph with" .value=${live(String(this.morphWith ?? ""))} @change=${(e) => { this.morphWith = Number(e.target.value) || null; }}>
+        <select class="morph-with" aria-label="Morph with" .value=${String(this.morphWith ?? "")} @change=${(e) => { this.morphWith = Number(e.target.value) || null; }}>
           <option value="">patch…</option>
           ${this.morphChoices.map((p) => html`<option value=${p.id} ?selected=${p.id === this.morphWith}>${p.id}: ${p.name}</option>`)}
         </select>

@@ -281,6 +281,11 @@ class Jobs:
         job.result["patch_ids"] = self.importer(files, tags) if files else []
         job.outcome = "done"
 
+    @staticmethod
+    def _objects_done(job: Job, count: int) -> None:
+        job.progress["objects"] = count
+        job.progress["objects_expected"] = max(count, job.progress.get("objects_expected") or 0)
+
     def _backup(self, job: Job, dev: Device, opened: Any, data: bytes) -> None:
         form = self._form(job, opened)
         options = self._options(job.spec, dev, form)
@@ -312,6 +317,8 @@ class Jobs:
             self._failed(job, error)
             return
         done = files.finish(ops.outputs_of(result, "backup"), seconds, job.folder)
+        # The protocol's last progress event comes before its last object is complete.
+        self._objects_done(job, len(done.written))
         job.result["manifest"] = str(done.manifest)
         job.result["combined"] = str(done.combined)
         # The combined file holds every object in order: one import gives the library all of
@@ -329,8 +336,9 @@ class Jobs:
             self._failed(job, error)
             return
         output = job.folder / ops.file_name(f"{dev.id}-{job.spec.what}")
-        described = ops.save_request(dev.id, job.spec.what, ops.outputs_of(result, "request"),
-                                     str(output), job.folder)
+        outputs = ops.outputs_of(result, "request")
+        described = ops.save_request(dev.id, job.spec.what, outputs, str(output), job.folder)
+        self._objects_done(job, len(outputs))
         self._done(job, [Path(d["path"]) for d in described], dev)
 
     def _send(self, job: Job, dev: Device, opened: Any, data: bytes) -> None:
