@@ -68,6 +68,19 @@ def test_drag_type_undo_save_as_new_version(browser, server):
     p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 1")
     assert p.input_value("syx-editor input[data-key='vibrato.rate']") == str(before["vibrato.rate"])
     assert p.locator("ul.diff li").get_attribute("data-key") == "line1.dcw.levels.2"
+    p.keyboard.press("Control+Shift+z")  # redo brings the rate back, undo takes it again
+    p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 2")
+    p.keyboard.press("Control+z")
+    p.wait_for_function("() => document.querySelectorAll('ul.diff li').length === 1")
+    # a value outside the range is refused on the page, saying the range; nothing changes
+    depth = p.locator("syx-editor input[data-key='vibrato.depth']")
+    depth.fill("150")
+    depth.press("Tab")
+    assert "0–99" in p.inner_text("syx-editor fieldset[data-group='Vibrato'] p.error")
+    assert p.locator("ul.diff li").count() == 1
+    depth.fill(str(before["vibrato.depth"]))
+    depth.press("Tab")
+    assert p.locator("syx-editor fieldset[data-group='Vibrato'] p.error").count() == 0
     # B shows the stored value, A the edit
     p.click("syx-editor .ab button:has-text('B: stored')")
     assert p.input_value("syx-editor input[data-key='line1.dcw.levels.2']") == str(

@@ -180,7 +180,7 @@ export class SyxDevices extends LitElement {
     return html`<section class="ports">${this.ports.map((b) => html`
       <div class="backend" data-backend=${b.backend}>
         <h3>${b.backend} <small>${b.title}</small></h3>
-        ${b.available ? html`<p class="carries">${b.can_split_sysex ? "SysEx in pieces" : "whole messages only"}${b.reason ? html` — ${b.reason}` : nothing}</p>
+        ${b.available ? html`<p class="carries">${b.can_split_sysex ? "SysEx in pieces" : "whole messages only"}${b.reason && !b.reason.startsWith("whole messages only") ? html` — ${b.reason}` : nothing}${b.reason && b.reason.startsWith("whole messages only") ? b.reason.slice("whole messages only".length) : nothing}</p>
           <ul>${[...b.inputs, ...b.outputs].map((p) => html`<li>${p.direction} ${p.index}: ${p.name}</li>`)}
           ${!b.inputs.length && !b.outputs.length ? html`<li class="empty">no ports</li>` : nothing}</ul>`
           : html`<p class="unavailable">unavailable: ${b.reason}</p>`}
@@ -195,7 +195,7 @@ export class SyxDevices extends LitElement {
     return html`<section class="job" data-state=${j.state}>
       <h3>Job ${j.id}: ${j.command} — <span class="state">${j.state}</span></h3>
       <progress class="jobprogress" max=${p.bytes_expected || 1} value=${j.state === "done" ? (p.bytes_expected || 1) : (p.bytes_expected ? p.bytes : nothing)}></progress>
-      <p class="figures">${bytes(p.bytes)} / ${bytes(p.bytes_expected)} bytes · ${p.objects ?? 0} / ${p.objects_expected ?? "?"} objects · ${clock(p.seconds)}${running ? html` · ${clock(p.eta)} left` : nothing}${p.step ? html` · ${p.step}` : nothing}</p>
+      <p class="figures">${bytes(p.bytes)} / ${bytes(p.bytes_expected)} bytes · ${p.objects ?? 0} / ${p.objects_expected ?? "?"} objects · ${clock(p.seconds)}${running ? html` · ${clock(p.eta)} left` : nothing}${running && p.step ? html` · ${p.step}` : nothing}</p>
       ${running ? html`<button class="cancel" @click=${this.cancel}>Cancel</button>` : nothing}
       ${j.error ? html`<p class="error">${j.error}</p>` : nothing}
       ${j.recovery_file ? html`<p>What arrived is kept: <a class="recovery" href=${`/api/jobs/${encodeURIComponent(j.id)}/recovery`}>recovery file</a> (${j.recovery_file})</p>` : nothing}
@@ -224,7 +224,6 @@ export class SyxDevices extends LitElement {
     const banks = this.banks.filter((b) => b.device === c.device);
     return html`<div class="devices">
       <h2>Devices <button @click=${this.load}>Look again</button></h2>
-      ${this.portsList()}
       <form class="job" @submit=${(e) => e.preventDefault()}>
         <label>Device <select name="device" @change=${(e) => this.set("device", e.target.value)}>
           ${this.live.map((d) => html`<option value=${d.id} ?selected=${d.id === c.device}>${d.title}</option>`)}</select></label>
@@ -253,6 +252,8 @@ export class SyxDevices extends LitElement {
       </form>
       ${this.error ? html`<p class="error">${this.error}</p>` : nothing}
       ${this.progressView()}
+      <h3>Ports</h3>
+      ${this.portsList()}
     </div>`;
   }
 }

@@ -169,7 +169,11 @@ export class SyxEditor extends LitElement {
 
   typed(f, e) {
     try {
-      this.apply({ [f.key]: this.parse(f, e.target) });
+      const value = this.parse(f, e.target);
+      // a corrected entry clears its mark even when it equals the value already there
+      const { [f.key]: _gone, ...rest } = this.invalid;
+      this.invalid = rest;
+      this.apply({ [f.key]: value });
     } catch (err) {
       this.invalid = { ...this.invalid, [f.key]: err.message };
     }
@@ -288,7 +292,7 @@ export class SyxEditor extends LitElement {
   envelopeTable(env, vals, stored) {
     const row = (label, keys) => html`<tr><th>${label}</th>${keys.map((k) => html`<td>${this.input(this.field(k), vals[k], stored)}</td>`)}</tr>`;
     return html`<table class="envtable"><thead><tr><th></th>${env.rates.map((_, i) => html`<th>${i + 1}</th>`)}</tr></thead>
-      <tbody>${row("rate", env.rates)}${row("level", env.levels)}</tbody></table>`;
+      <tbody>${row("rate", env.rates)}${row("level", env.levels)}${env.sustain_flags?.length ? row("sustain", env.sustain_flags) : nothing}</tbody></table>`;
   }
 
   // -- groups -------------------------------------------------------------------------------------
@@ -303,7 +307,7 @@ export class SyxEditor extends LitElement {
 
   group(g, vals, stored) {
     const envs = this.data.envelopes.filter((e) => e.form === "steps" && g.fields.some((f) => f.envelope === e.id));
-    const inTable = new Set(envs.flatMap((e) => [...e.rates, ...e.levels]));
+    const inTable = new Set(envs.flatMap((e) => [...e.rates, ...e.levels, ...(e.sustain_flags ?? [])]));
     const plain = g.fields.filter((f) => !inTable.has(f.key));
     const locked = this.locks.has(g.id || g.label);
     return html`<fieldset class="edgroup" data-group=${g.label} ?disabled=${stored}>
@@ -437,7 +441,7 @@ export class SyxEditor extends LitElement {
       <div class="edbody">
         <div class="edgroups">${this.groups().map((g) => this.group(g, vals, stored))}</div>
         <aside class="edside"><h3>Changes (${n})</h3>${this.diffList()}
-          <p class="hint">Drag an envelope point up or down for its level, sideways for its rate (wider = slower).</p></aside>
+          ${d.envelopes.some((e) => e.form === "steps") ? html`<p class="hint">Drag an envelope point up or down for its level, sideways for its rate (wider = slower).</p>` : nothing}</aside>
       </div>
     </section>`;
   }

@@ -53,7 +53,7 @@ export class SyxLibrary extends LitElement {
     super.connectedCallback();
     this.onPlayer = () => this.requestUpdate();
     player.addEventListener("change", this.onPlayer);
-    this.reload();
+    this.reload({ tags: true });
   }
 
   disconnectedCallback() {
@@ -99,7 +99,9 @@ export class SyxLibrary extends LitElement {
     });
   }
 
-  async reload({ keepOffset = false } = {}) {
+  // tags: also refresh the tag filter's list (after an import or a tag edit; not on every
+  // keystroke of a search, where it would cost a query per letter for nothing)
+  async reload({ keepOffset = false, tags = false } = {}) {
     const seq = ++this.seq;
     if (!keepOffset) this.offset = 0;
     const f = this.filters;
@@ -120,7 +122,7 @@ export class SyxLibrary extends LitElement {
     } finally {
       if (seq === this.seq) this.busy = false;
     }
-    this.loadTags();
+    if (tags) this.loadTags();
   }
 
   async loadTags() {
@@ -180,7 +182,7 @@ export class SyxLibrary extends LitElement {
         remove: "moved to the trash", restore: "restored" };
       this.say(`${words[action] ?? action}: ${done} patch${done === 1 ? "" : "es"}`);
       if (action === "remove") this.clearSelection();
-      this.reload({ keepOffset: true });
+      this.reload({ keepOffset: true, tags: action === "tag" || action === "untag" || action === "remove" || action === "restore" });
     } catch (err) {
       this.say(err.message, true);
     }

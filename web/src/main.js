@@ -46,7 +46,7 @@ class SyxApp extends LitElement {
     this.addEventListener("say", (e) => this.say(e.detail.text, e.detail.error));
     this.addEventListener("open-patch", (e) => { this.patchId = e.detail; });
     this.addEventListener("close", () => { this.patchId = null; });
-    this.addEventListener("patch-changed", () => this.library()?.reload({ keepOffset: true }));
+    this.addEventListener("patch-changed", () => this.library()?.reload({ keepOffset: true, tags: true }));
     this.addEventListener("add-to-bank", (e) => this.querySelector("syx-bank")?.addIds(e.detail));
     this.addEventListener("bank-deleted", () => { this.bankName = null; this.loadBanks(); });
     this.addEventListener("bank-changed", () => this.loadBanks());
@@ -118,7 +118,7 @@ class SyxApp extends LitElement {
       this.imported = result;
       const s = summarise(result);
       this.say(`imported ${s.files} file(s): ${s.added} new, ${s.existing} already in the library${s.problems ? `, ${s.problems} with problems` : ""}`);
-      this.library()?.reload();
+      this.library()?.reload({ tags: true });
       this.loadDevices(); // the kinds in the library may have grown
     } catch (err) {
       this.say(`import failed: ${err.message}`, true);

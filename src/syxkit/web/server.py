@@ -25,6 +25,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def warm_up() -> None:
+    """Load every driver and the tables the page asks for first, before the address is
+    printed: else the page's first /api/devices loads them while its first rows wait (the
+    import holds the interpreter for ~150 ms)."""
+    from syxkit.devices import registry
+    from syxkit.ops import banks, names
+
+    registry.devices()
+    banks.bank_formats()
+    names.name_rules()
+
+
 class Served:
     """The app bound to its socket, with the address to open, not yet answering."""
 
@@ -34,6 +46,7 @@ class Served:
         from syxkit.web.app import create_app
 
         Library(library).close()  # a library that cannot open fails here, before any URL
+        warm_up()
         self.sock = bind(host, port)
         self.port = self.sock.getsockname()[1]
         self.token = secrets.token_urlsafe(32)
