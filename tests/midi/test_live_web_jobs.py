@@ -66,14 +66,10 @@ def test_backup_through_the_api_lands_in_files_and_library(server, device_id, mo
     try:
         job_id = start(server, command="backup", device=device_id, model=model, port=port,
                        backend="jack")
-        # the port is busy while the job runs: a second job is refused
-        busy = server.client.post("/api/jobs", json={"command": "backup", "device": device_id,
-                                                     "model": model, "port": port})
         job = wait(server, job_id)
     finally:
         emu.stop()
     assert job["state"] == "done", job
-    assert busy.status_code == 409 and "busy" in busy.json()["detail"]
     assert job["form"] == "faithful"
     sim = simulated_backup(device_id, model)
     assert sim.ok
@@ -164,12 +160,25 @@ def test_cancel_stops_the_job_and_leaves_nothing_half_written(server):
         while server.client.get(f"/api/jobs/{job_id}").json()["progress"]["bytes"] < 600:
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        # the port is busy while the job runs: a second job is refused
+        busy = server.client.post("/api/jobs", json={"command": "request", "device": "casio-cz",
+                                                     "port": "webcancel", "what": "internal:1"})
+        # also under another name for the same ports (part of the name)
+        busy_too = server.client.post("/api/jobs", json={"command": "request",
+                                                         "device": "casio-cz", "port": "webcanc",
+                                                         "what": "internal:1"})
         r = server.client.delete(f"/api/jobs/{job_id}")
         assert r.status_code == 200
         job = wait(server, job_id)
+        # and free again once the job is over
+        again = wait(server, start(server, command="request", device="casio-cz",
+                                   model="CZ-101", port="webcancel", what="internal:1"))
     finally:
         emu.stop()
+    assert busy.status_code == 409 and "busy" in busy.json()["detail"]
+    assert busy_too.status_code == 409 and "busy" in busy_too.json()["detail"], busy_too.text
     assert job["state"] == "cancelled", job
+    assert again["state"] == "done" and len(again["result"]["patch_ids"]) == 1, again
     assert "cancelled" in job["error"]
     folder = Path(job["folder"])
     recovered = Path(job["recovery_file"]).read_bytes()
@@ -183,7 +192,8 @@ def test_cancel_stops_the_job_and_leaves_nothing_half_written(server):
     for o in manifest["objects"]:
         assert (folder / o["file"]).stat().st_size == o["bytes"]
     assert job["result"]["patch_ids"] == []
-    assert server.client.get("/api/patches").json()["total"] == 0
+    # only the request's one tone reached the library, nothing of the cancelled backup
+    assert server.client.get("/api/patches").json()["total"] == 1
 
 
 def test_ports_and_bad_jobs(server):

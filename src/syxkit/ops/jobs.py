@@ -155,6 +155,20 @@ class Jobs:
         except BaseException:
             self._release(keys)
             raise
+        # The same ports may be asked for by other names ("cz", "cz:in", a number): the
+        # ports as opened count too.
+        opened_keys = {_key(f"{opened.backend} {n}") for n in (opened.source, opened.sink) if n}
+        with self.lock:
+            other = next((self.busy[k] for k in opened_keys if k in self.busy), None)
+            if other is None:
+                for k in opened_keys:
+                    self.busy[k] = job_id
+        if other is not None:
+            opened.transport.close()
+            self._release(keys)
+            raise Busy(f"port {opened.describe()} is busy with job {other} (one job per port "
+                       "at a time; cancel it or wait)")
+        keys |= opened_keys
         folder = self._folder(spec, dev)
         job = Job(job_id, spec, folder)
         job.port_name = opened.describe()
