@@ -127,6 +127,21 @@ def with_options(options):
     return decorate
 
 
+# How a sound is played when rendered (``render``, ``lib preview``): one set of options.
+RENDER_SETTINGS = [
+    click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
+                 help="MIDI note to play (60 = middle C, 69 = A4)."),
+    click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True,
+                 help="Key velocity 1-127 (VZ voices respond to it; CZ tones have none)."),
+    click.option("--seconds", type=click.FloatRange(0, 60), default=2.5, show_default=True,
+                 help="How long the key is held."),
+    click.option("--release", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+                 help="How long the render goes on after the key is released."),
+    click.option("--rate", type=click.IntRange(8000, 192_000), default=44_100, show_default=True,
+                 help="Sample rate of the WAV (RZ-1 pads keep their 20 kHz)."),
+]
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 

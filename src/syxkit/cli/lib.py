@@ -21,6 +21,7 @@ from rich.text import Text
 
 from syxkit.cli.common import (
     INT,
+    RENDER_SETTINGS,
     console,
     emit_json,
     err_console,
@@ -370,16 +371,7 @@ def set_cmd(ctx, patch_id, assignments, as_json) -> None:
 @click.argument("patch")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Also write the WAV here (default: only the cache beside the library).")
-@click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
-              help="MIDI note to play (60 = middle C).")
-@click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True,
-              help="Key velocity 1-127 (VZ voices respond to it).")
-@click.option("--seconds", type=click.FloatRange(0, 60), default=2.5, show_default=True,
-              help="How long the key is held.")
-@click.option("--release", type=click.FloatRange(0, 60), default=1.0, show_default=True,
-              help="How long the render goes on after the key is released.")
-@click.option("--rate", type=click.IntRange(8000, 192_000), default=44_100, show_default=True,
-              help="Sample rate (RZ-1 pads keep their 20 kHz).")
+@with_options(RENDER_SETTINGS)
 @click.option("--pad", type=click.IntRange(1), help="RZ-1 sample dump: which pad (default 1).")
 @json_option
 @click.pass_context

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from syxkit.cli.common import console, fail, gather, input_files, run_device, write_outputs
+from syxkit.cli.common import (
+    RENDER_SETTINGS,
+    console,
+    fail,
+    gather,
+    input_files,
+    run_device,
+    with_options,
+    write_outputs,
+)
 from syxkit.devices.base import Output
 
 
@@ -23,16 +32,7 @@ def _slug(text: str) -> str:
 @click.option("--index", type=click.IntRange(1), default=1, show_default=True,
               help="Which sound of the file (counted from 1, in file order).")
 @click.option("--all", "every", is_flag=True, help="Render every sound of the file into -o DIR.")
-@click.option("--note", type=click.IntRange(0, 127), default=60, show_default=True,
-              help="MIDI note to play (60 = middle C, 69 = A4).")
-@click.option("--velocity", type=click.IntRange(1, 127), default=100, show_default=True,
-              help="Key velocity 1-127 (VZ voices respond to it; CZ tones have none).")
-@click.option("--seconds", type=click.FloatRange(0, 60), default=2.5, show_default=True,
-              help="How long the key is held.")
-@click.option("--release", type=click.FloatRange(0, 60), default=1.0, show_default=True,
-              help="How long the render goes on after the key is released.")
-@click.option("--rate", type=click.IntRange(8000, 192_000), default=44_100, show_default=True,
-              help="Sample rate of the WAV (RZ-1 pads keep their 20 kHz).")
+@with_options(RENDER_SETTINGS)
 def render(path: str, output: str, index: int, every: bool, note: int, velocity: int,
            seconds: float, release: float, rate: int) -> None:
     """Render a CZ tone, VZ voice or RZ-1 pad of PATH as a 16-bit mono WAV (no synth needed).

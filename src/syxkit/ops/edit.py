@@ -385,20 +385,6 @@ def _reread(dev: Device, data: bytes, target: Target) -> dict[str, Any]:
     return values(again)
 
 
-def rebuild(src: SourceFile, replacements: dict[int, bytes]) -> bytes:
-    """The file with some messages replaced. A raw file keeps every other byte as it was;
-    other forms (hex text, MIDI files, librarian files) come out as raw SysEx."""
-    if src.form == "raw":
-        out = bytearray()
-        pos = 0
-        for msg in src.messages:
-            if msg.index in replacements:
-                out += src.data[pos:msg.offset] + replacements[msg.index]
-                pos = msg.offset + len(msg.original)
-        return bytes(out + src.data[pos:])
-    return b"".join(replacements.get(m.index, m.data) for m in src.messages)
-
-
 @dataclass
 class FileEdit:
     target: Target
@@ -415,6 +401,8 @@ def set_in_file(path: str, assignments: Iterable[str], index: int | None = None)
     src = read_source(path)
     target = pick(objects_in(entries(src)), index, path)
     edited = edit_object(target, dict(pairs))
+    from syxkit.ops.files import rebuild  # the one way a file keeps its other bytes
+
     data = src.data if not edited.changes and src.form == "raw" else rebuild(
         src, {target.entry.message.index: edited.data} if edited.changes else {})
     if src.form != "raw":
