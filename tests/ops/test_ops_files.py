@@ -149,15 +149,16 @@ def test_fix_keeps_every_other_byte_of_a_raw_file(tmp_path):
 def test_rename_writes_the_name_the_device_shows(tmp_path):
     src = put(tmp_path, "voice.syx", example("casio-vz"))
     done = files.rename(src, "NEW NAME", str(tmp_path / "named.syx"))
-    assert done.index == 0
+    assert done.number == 1  # counted from 1, as --index takes it
     (dump,) = dumps_of(done.data)
     assert dump.name.strip() == "NEW NAME"
 
 
 def test_rename_index_out_of_range_is_a_usage_error(tmp_path):
     src = put(tmp_path, "voice.syx", example("casio-vz"))
-    with pytest.raises(OptionError, match="out of range"):
-        files.rename(src, "X", str(tmp_path / "n.syx"), index=5)
+    for number in (0, 2):  # one voice: only --index 1 exists
+        with pytest.raises(OptionError, match=r"out of range.*\(1\.\.1\)"):
+            files.rename(src, "X", str(tmp_path / "n.syx"), number)
     assert not (tmp_path / "n.syx").exists()
 
 
@@ -193,8 +194,11 @@ def test_diff_as_data(tmp_path):
     assert not differ.equal
     names = [p for p in differ.parameters if p["param"].endswith("name")]
     assert names and names[0]["b"].strip() == "OTHER"
-    with pytest.raises(OptionError, match="--index-b 3"):
-        files.diff(a, b, 0, 3)
+    assert files.diff(a, b, 1, 1).parameters == differ.parameters  # 1: the first object
+    with pytest.raises(OptionError, match=r"--index-b 3 is out of range.*\(1\.\.1\)"):
+        files.diff(a, b, 1, 3)
+    with pytest.raises(OptionError, match="--index-a 0"):
+        files.diff(a, b, 0, 1)
 
 
 # -- real dumps --------------------------------------------------------------------------------

@@ -123,6 +123,10 @@ class Page:
         mouse.down()
         mouse.move(dst["x"] + 30, dst["y"] + 5, steps=10)
         mouse.move(dst["x"] + 30, dst["y"] + dst["height"] / 2, steps=5)
+        # rest over the target as a hand does, so a busy page has handled the drag-over
+        # events (where SortableJS places the item) before the button is released
+        self.page.wait_for_timeout(150)
+        mouse.move(dst["x"] + 32, dst["y"] + dst["height"] / 2 + 1, steps=2)
         mouse.up()
 
     def drag_rows_to_bank(self, first: int, last: int, slot: int = 0) -> None:
@@ -231,6 +235,7 @@ def test_vz_bank_by_dragging_reorder_rename_download(page, server, tmp_path):
     page.page.dblclick("ol.slots li.slot:nth-child(3) .name")
     field = page.page.locator("input.slotname")
     field.fill("BAD~NAME")
+    page.page.wait_for_selector("ol.slots li.slot:nth-child(3) .error")
     assert "no" in page.page.inner_text("ol.slots li.slot:nth-child(3) .error")
     field.fill("STRINGS 3")
     field.press("Enter")

@@ -117,6 +117,11 @@ class IntParam(click.ParamType):
 
 INT = IntParam()
 
+# Every command that picks one object of a file (--index, --index-a/-b) counts it the same way:
+# from 1, as split names it (BASS-03-...) and as people count.
+INDEX_HELP = ("Which object of the file, counted from 1 (parts of a bulk dump count: a VZ bulk "
+              "holds 64 voices and 64 operation memories).")
+
 
 def with_options(options):
     """Apply a list of click options (shared option sets) to a command, in the order listed."""

@@ -8,7 +8,7 @@ import json
 import click
 from rich.text import Text
 
-from syxkit.cli.common import INT, console, emit_json, note
+from syxkit.cli.common import INDEX_HELP, INT, console, emit_json, note
 from syxkit.core.fileio import check_not_input, check_target
 from syxkit.ops.files import write_file
 
@@ -20,7 +20,7 @@ def _shown(value) -> str:
 @click.command(name="get")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.argument("keys", nargs=-1)
-@click.option("--index", type=INT, help="Which object in the file (0-based; parts of bulk dumps count).")
+@click.option("--index", type=INT, help=INDEX_HELP + "  [default: the only one]")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array: key, value, label, group, kind, range.")
 def get_cmd(path, keys, index, as_json) -> None:
     """Show parameters of a sound by their panel names (every one when no KEY is given).
@@ -40,7 +40,7 @@ def get_cmd(path, keys, index, as_json) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.argument("assignments", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(), help="File to write (never the input).")
-@click.option("--index", type=INT, help="Which object in the file (0-based; parts of bulk dumps count).")
+@click.option("--index", type=INT, help=INDEX_HELP + "  [default: the only one]")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as one JSON object.")
 def set_cmd(path, assignments, output, index, as_json) -> None:
     """Change parameters of a sound by their panel names and values, into a new file.
@@ -55,7 +55,7 @@ def set_cmd(path, assignments, output, index, as_json) -> None:
     result = set_in_file(path, assignments, index)
     write_file(output, result.data, inputs=(path,))
     if as_json:
-        emit_json({"path": path, "output": output, "index": result.target.index,
+        emit_json({"path": path, "output": output, "index": result.target.index + 1,
                    **result.edited.to_json()})
         return
     for n in result.edited.notes:

@@ -11,6 +11,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from syxkit.cli.common import (
+    INDEX_HELP,
     INT,
     console,
     emit_json,
@@ -200,21 +201,21 @@ def fix(path, output, as_json) -> None:
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--name", required=True, help="The new name.")
-@click.option("--index", type=INT, help="Which object in the file (0-based; parts of bulk dumps count).")
+@click.option("--index", type=INT, help=INDEX_HELP + "  [default: the only one]")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File to write (never the input).")
 def rename(path, name, index, output) -> None:
     """Give a patch a new name, where the device stores names."""
     done = files.rename(path, name, output, index, note)
-    console.print(Text(f"renamed object {done.index} to {name!r}; wrote {output}"), highlight=False,
+    console.print(Text(f"renamed object {done.number} to {name!r}; wrote {output}"), highlight=False,
                   soft_wrap=True)
 
 @click.command()
 @click.argument("a", type=click.Path(exists=True, dir_okay=False))
 @click.argument("b", type=click.Path(exists=True, dir_okay=False))
-@click.option("--index-a", type=INT, default=0, show_default=True,
-              help="Which dump of A to compare (0-based, in file order).")
-@click.option("--index-b", type=INT, default=0, show_default=True,
-              help="Which dump of B to compare (0-based, in file order).")
+@click.option("--index-a", type=INT, default=1, show_default=True,
+              help=INDEX_HELP.replace("the file", "file A"))
+@click.option("--index-b", type=INT, default=1, show_default=True,
+              help=INDEX_HELP.replace("the file", "file B"))
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: the differing parameters and whether raw bytes differ.")
 def diff(a, b, index_a, index_b, as_json) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from syxkit.cli.common import (
+    INT,
     RENDER_SETTINGS,
     console,
     fail,
@@ -29,8 +30,9 @@ def _slug(text: str) -> str:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="WAV file to write (with --all: a folder, one WAV per sound).")
-@click.option("--index", type=click.IntRange(1), default=1, show_default=True,
-              help="Which sound of the file (counted from 1, in file order).")
+@click.option("--index", type=INT, default=1, show_default=True,
+              help="Which sound of the file, counted from 1 like every --index (a VZ bulk's "
+                   "64 voices come first; an RZ-1 sample dump holds pads 1-4).")
 @click.option("--all", "every", is_flag=True, help="Render every sound of the file into -o DIR.")
 @with_options(RENDER_SETTINGS)
 def render(path: str, output: str, index: int, every: bool, note: int, velocity: int,
@@ -60,8 +62,9 @@ def render(path: str, output: str, index: int, every: bool, note: int, velocity:
     if every:
         chosen = list(enumerate(found, 1))
     else:
-        if index > len(found):
-            fail(f"--index {index}: {path} holds {len(found)} sound(s)", 2)
+        if not 1 <= index <= len(found):  # the valid range in the error, as every --index says
+            fail(f"--index {index} is out of range: {path} holds {len(found)} "
+                 f"sound{'s' if len(found) != 1 else ''} (1..{len(found)})", 2)
         chosen = [(index, found[index - 1])]
     stem = Path(path).stem
     width = len(str(len(found)))

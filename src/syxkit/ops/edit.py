@@ -40,7 +40,7 @@ class Target:
     message: Dump  # the whole message's dump
     part: int | None
     obj: Dump  # the object itself (a part, or the message's dump)
-    index: int  # its position among the file's objects (what --index counts)
+    index: int  # its position among the file's objects, from 0 (--index N is index N - 1)
     entry: Entry | None = None
 
     @property
@@ -76,17 +76,33 @@ def read_source(path: str) -> SourceFile:
     return sources[0]
 
 
-def pick(targets: list[Target], index: int | None, where: str) -> Target:
+def position(count: int, number: int | None, where: str, option: str = "--index") -> int:
+    """The list position (from 0) of the object a user names as ``option NUMBER``.
+
+    People count a file's objects from 1, as split file names (BASS-03-...) and ``render
+    --index`` do, so every command's ``--index`` takes that count; None means the only one."""
+    if number is None:
+        if count > 1:
+            raise OptionError(f"{where} holds {count} objects; choose one with {option} "
+                              f"1..{count}")
+        number = 1
+    if not 1 <= number <= count:
+        raise OptionError(f"{option} {number} is out of range: {where} holds {count} "
+                          f"object{'s' if count != 1 else ''} (1..{count})")
+    return number - 1
+
+
+def pick_number(targets: list[Target], number: int | None, where: str,
+                option: str = "--index") -> Target:
+    """The object a user means by ``--index NUMBER`` (counted from 1)."""
     if not targets:
         raise DeviceError(f"{where}: no sound object of a known device")
-    if index is None:
-        if len(targets) > 1:
-            raise OptionError(f"{where} holds {len(targets)} objects; choose one with --index "
-                              f"0..{len(targets) - 1}")
-        index = 0
-    if not 0 <= index < len(targets):
-        raise OptionError(f"--index {index} is out of range 0..{len(targets) - 1}")
-    return targets[index]
+    return targets[position(len(targets), number, where, option)]
+
+
+def pick(targets: list[Target], index: int | None, where: str) -> Target:
+    """The object at list position ``index`` (from 0; code's own counting, e.g. a bulk part)."""
+    return pick_number(targets, None if index is None else index + 1, where)
 
 
 def target_of_bytes(data: bytes, index: int | None = None, name: str = "dump") -> Target:
@@ -260,10 +276,11 @@ class Row:
                 "range": self.field.describe_range()}
 
 
-def get(path: str, keys: Iterable[str] = (), index: int | None = None) -> tuple[Target, list[Row]]:
-    """``syxkit get``: the values of ``keys`` (every field when none) of one object."""
+def get(path: str, keys: Iterable[str] = (), number: int | None = None) -> tuple[Target, list[Row]]:
+    """``syxkit get``: the values of ``keys`` (every field when none) of object ``number``
+    (counted from 1, as ``--index`` takes it)."""
     src = read_source(path)
-    target = pick(objects_in(entries(src)), index, path)
+    target = pick_number(objects_in(entries(src)), number, path)
     fields = target.fields
     what = f"a {target.device.id} {target.obj.kind}"
     chosen = [find_field(fields, k, what) for k in keys] or fields
@@ -393,13 +410,14 @@ class FileEdit:
     form: str  # the input's form (raw files keep every other byte)
 
 
-def set_in_file(path: str, assignments: Iterable[str], index: int | None = None) -> FileEdit:
-    """``syxkit set``: the file's bytes with the assignments made in one object."""
+def set_in_file(path: str, assignments: Iterable[str], number: int | None = None) -> FileEdit:
+    """``syxkit set``: the file's bytes with the assignments made in object ``number``
+    (counted from 1, as ``--index`` takes it)."""
     pairs = parse_assignments(assignments)
     if not pairs:
         raise OptionError("nothing to set: give KEY=VALUE")
     src = read_source(path)
-    target = pick(objects_in(entries(src)), index, path)
+    target = pick_number(objects_in(entries(src)), number, path)
     edited = edit_object(target, dict(pairs))
     from syxkit.ops.files import rebuild  # the one way a file keeps its other bytes
 

@@ -315,19 +315,21 @@ def diff_objects(a: dict[str, Any], b: dict[str, Any], *, name_a: str = "a",
     return Diffed(name_a, name_b, changed, raw_differs)
 
 
-def diff(a: str, b: str, index_a: int = 0, index_b: int = 0) -> Diffed:
-    """Compare dump ``index_a`` of file A with dump ``index_b`` of file B (0-based)."""
+def diff(a: str, b: str, number_a: int = 1, number_b: int = 1) -> Diffed:
+    """Compare object ``number_a`` of file A with object ``number_b`` of file B, counted from 1
+    as ``--index-a``/``--index-b`` take them; the parts of a bulk dump count (as ``rename``,
+    ``get`` and ``set`` count), so a bulk's open/close handshakes are never what is compared."""
+    from syxkit.ops.edit import position
+
     sides = []
-    for path, idx, opt in ((a, index_a, "--index-a"), (b, index_b, "--index-b")):
+    for path, number, opt in ((a, number_a, "--index-a"), (b, number_b, "--index-b")):
         got = gather((path,))
         if got.unreadable:
             raise DeviceError(f"{path}: could not be read")
-        dumps = got.dumps
-        if not dumps:
+        objects = [obj for d in got.dumps for obj in registry.get(d.device).objects(d)]
+        if not objects:
             raise DeviceError(f"{path}: no dump of a known device")
-        if not 0 <= idx < len(dumps):
-            raise OptionError(f"{opt} {idx}: {path} has dumps 0..{len(dumps) - 1}")
-        sides.append(decoded(dumps[idx]))
+        sides.append(decoded(objects[position(len(objects), number, path, opt)]))
     return diff_objects(sides[0], sides[1], name_a=a, name_b=b)
 
 
@@ -619,13 +621,16 @@ def fix(path: str, output: str, say: Say = _quiet) -> Fixed:
 class Renamed:
     path: str
     output: str
-    index: int  # which object (0-based; parts of bulk dumps count)
+    number: int  # which object, counted from 1 as --index takes it (parts of bulk dumps count)
     name: str  # the name asked for
     data: bytes  # what was written
 
 
-def rename_source(got: Gathered, path: str, name: str, index: int | None) -> tuple[int, bytes]:
-    """The one file of ``got`` with object ``index`` renamed: (index, the file's new bytes)."""
+def rename_source(got: Gathered, path: str, name: str, number: int | None) -> tuple[int, bytes]:
+    """The one file of ``got`` with object ``number`` (counted from 1, as ``--index`` takes it;
+    None: the only one) renamed: (number, the file's new bytes)."""
+    from syxkit.ops.edit import position
+
     objects = []  # (entry, part index or None)
     for e in got.entries:
         if e.dump is None:
@@ -637,30 +642,25 @@ def rename_source(got: Gathered, path: str, name: str, index: int | None) -> tup
             objects.append((e, part))
     if not objects:
         raise DeviceError(f"{path}: no dump of a known device")
-    if index is None:
-        if len(objects) > 1:
-            raise OptionError(f"{path} holds {len(objects)} objects; choose one with --index "
-                              f"0..{len(objects) - 1}")
-        index = 0
-    if not 0 <= index < len(objects):
-        raise OptionError(f"--index {index} is out of range 0..{len(objects) - 1}")
+    index = position(len(objects), number, path)
     entry, part = objects[index]
     dev = registry.get(entry.dump.device)
     try:
         new = dev.rename(entry.dump, name, Options(index=part))
     except ValueError as exc:
         raise DeviceError(str(exc)) from None
-    return index, rebuild(got.sources[0], {entry.message.index: new})
+    return index + 1, rebuild(got.sources[0], {entry.message.index: new})
 
 
-def rename(path: str, name: str, output: str, index: int | None = None,
+def rename(path: str, name: str, output: str, number: int | None = None,
            say: Say = _quiet) -> Renamed:
-    """Give object ``index`` of the file a new name, where the device stores names."""
+    """Give object ``number`` of the file (counted from 1) a new name, where the device stores
+    names."""
     check_output(output, (path,))
     got = single_source(path, say)
-    index, data = rename_source(got, path, name, index)
+    number, data = rename_source(got, path, name, number)
     atomic_write(output, data, inputs=(path,))
-    return Renamed(path, output, index, name, data)
+    return Renamed(path, output, number, name, data)
 
 
 # -- devices -------------------------------------------------------------------------------------

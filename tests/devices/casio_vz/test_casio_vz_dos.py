@@ -179,7 +179,7 @@ def test_fix_and_rename_on_librarian_files_write_sysex(tmp_path):
     info = json.loads(invoke("info", "--json", str(out)).stdout)
     assert [(r["name"], r["checksum"], r["length"]) for r in info] == [("V0", "ok", 681), ("V1", "ok", 681)]
     renamed = tmp_path / "renamed.syx"
-    result = invoke("rename", str(out), "--index", "1", "--name", "second", "-o", str(renamed))
+    result = invoke("rename", str(out), "--index", "2", "--name", "second", "-o", str(renamed))
     assert result.exit_code == 0, result.output
     assert [r["name"] for r in json.loads(invoke("info", "--json", str(renamed)).stdout)] == ["V0", "SECOND"]
 

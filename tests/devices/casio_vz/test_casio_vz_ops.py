@@ -206,7 +206,7 @@ def test_rename_in_a_bulk_changes_only_that_part(tmp_path):
     src = tmp_path / "bank.syx"
     src.write_bytes(original)
     out = tmp_path / "renamed.syx"
-    result = invoke("rename", src, "--index", 10, "--name", "warm pad", "-o", out)
+    result = invoke("rename", src, "--index", 11, "--name", "warm pad", "-o", out)  # the 11th
     assert result.exit_code == 0, result.output
     parts = info(out)[1]["parts"]
     assert parts[10]["name"] == "WARM PAD" and parts[10]["checksum"] == "ok"
