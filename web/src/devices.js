@@ -17,7 +17,7 @@ function clock(seconds) {
 
 // The name a port is opened by: a JACK or ALSA port "client:port" by its client (so that its
 // input and its output are one device), anything else (a path, hw:1,0) as it is listed.
-function portKey(p) {
+export function portKey(p) {
   if (p.backend === "rawmidi" || p.backend === "serial") return p.name;
   const i = p.name.indexOf(":");
   return i > 0 ? p.name.slice(0, i) : p.name;

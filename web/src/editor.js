@@ -12,12 +12,18 @@
 // once the pointer has gone a few pixels sideways, so a vertical drag changes the level alone.
 import { LitElement, html, nothing, svg } from "lit";
 import { api, download, query } from "./api.js";
+import { portKey } from "./devices.js";
 
 const W = 56; // widest segment of an envelope graph (rate at its minimum), px
 const MINW = 8; // narrowest (rate at its maximum)
 const H = 120; // graph height, px
 const PAD = 10;
 const SIDEWAYS = 4; // px before a drag starts moving the rate
+// Audition: devices whose edit buffer the server can write (POST /api/patches/ID/audition), the
+// pause after the last change before the sound is sent, and where the chosen port is kept.
+const AUDITION_DEVICES = ["casio-cz", "novation-kstation"];
+const AUDITION_DELAY = 150; // ms
+const AUDITION_PORT = "syxkit.audition.port";
 
 const same = (a, b) => a === b;
 const shown = (v) => (v === null || v === undefined ? "none" : String(v));
@@ -36,6 +42,10 @@ export class SyxEditor extends LitElement {
     invalid: { state: true },
     busy: { state: true },
     error: { state: true },
+    auditionOn: { state: true },
+    auditionPorts: { state: true },
+    auditionPort: { state: true },
+    auditionNote: { state: true },
   };
 
   createRenderRoot() { return this; }
@@ -50,6 +60,10 @@ export class SyxEditor extends LitElement {
     this.morphChoices = [];
     this.invalid = {};
     this.onKey = (e) => this.key(e);
+    this.auditionOn = false;
+    this.auditionPorts = null;
+    this.auditionPort = localStorage.getItem(AUDITION_PORT) ?? "";
+    this.auditionNote = "";
   }
 
   connectedCallback() {
@@ -61,10 +75,70 @@ export class SyxEditor extends LitElement {
   disconnectedCallback() {
     super.disconnectedCallback();
     window.removeEventListener("keydown", this.onKey, true);
+    clearTimeout(this.auditionTimer);
   }
 
   updated(changed) {
     if (changed.has("patchId") && this.patchId) this.load();
+    if (changed.has("values") && this.auditionOn && this.values) this.scheduleAudition();
+  }
+
+  // -- audition: the edited sound to the device's edit buffer --------------------------------------
+  // The server decides where it lands (never a memory slot) and sends only the latest values when
+  // changes come faster than the device takes them; the page only waits for a pause in the edits.
+  canAudition() { return AUDITION_DEVICES.includes(this.data?.device); }
+
+  async toggleAudition(on) {
+    this.auditionOn = on;
+    if (!on) { clearTimeout(this.auditionTimer); this.auditionNote = ""; return; }
+    if (!this.auditionPorts) {
+      try {
+        const choices = [];
+        for (const b of await api.get("/api/ports")) {
+          if (!b.available) continue;
+          for (const p of b.outputs) {
+            const value = JSON.stringify({ backend: b.backend, port: portKey(p) });
+            if (!choices.some((c) => c.value === value)) choices.push({ value, label: `${portKey(p)} (${b.backend})` });
+          }
+        }
+        this.auditionPorts = choices;
+      } catch (err) {
+        this.auditionNote = err.message;
+        return;
+      }
+    }
+    if (!this.auditionPorts.some((c) => c.value === this.auditionPort)) {
+      this.auditionPort = this.auditionPorts[0]?.value ?? "";
+      if (this.auditionPort) localStorage.setItem(AUDITION_PORT, this.auditionPort);
+    }
+    this.scheduleAudition();
+  }
+
+  pickAuditionPort(value) {
+    this.auditionPort = value;
+    localStorage.setItem(AUDITION_PORT, value);
+    this.scheduleAudition();
+  }
+
+  scheduleAudition() {
+    clearTimeout(this.auditionTimer);
+    this.auditionTimer = setTimeout(() => this.audition(), AUDITION_DELAY);
+  }
+
+  async audition() {
+    if (!this.auditionOn || !this.auditionPort) {
+      if (this.auditionOn) this.auditionNote = "no MIDI output port to send to";
+      return;
+    }
+    const { backend, port } = JSON.parse(this.auditionPort);
+    try {
+      const res = await api.post(`/api/patches/${this.patchId}/audition`,
+        { values: this.changes(), port, backend, model: this.data.model ?? null });
+      this.auditionNote = res.state === "sent" ? "sent to the edit buffer" : "queued (latest values next)";
+    } catch (err) {
+      const d = err.detail;
+      this.auditionNote = d && typeof d === "object" ? d.message : err.message;
+    }
   }
 
   async load() {
@@ -422,6 +496,16 @@ export class SyxEditor extends LitElement {
         <button class="save-over" ?disabled=${!n || this.busy} title="The new version takes this one's place in banks; this one goes to the trash and stays in the history"
           @click=${() => this.save("save-over")}>Save over</button>
         <button class="download" @click=${() => this.downloadSyx()}>Download .syx</button>
+        ${this.canAudition() ? html`<span class="audition" role="group" aria-label="Audition">
+          <label title="Send the edited sound to the device's edit buffer after each change (never to a memory slot)">
+            <input type="checkbox" class="audition-on" .checked=${this.auditionOn}
+              @change=${(e) => this.toggleAudition(e.target.checked)}> Audition on</label>
+          ${this.auditionOn ? html`<select class="audition-port" aria-label="Audition port" .value=${this.auditionPort}
+              @change=${(e) => this.pickAuditionPort(e.target.value)}>
+              ${(this.auditionPorts ?? []).map((c) => html`<option value=${c.value} ?selected=${c.value === this.auditionPort}>${c.label}</option>`)}
+            </select>
+            <span class="muted audition-note">${this.auditionNote}</span>` : nothing}
+        </span>` : nothing}
       </div>
       <div class="edbar variations">
         <button class="randomize" ?disabled=${this.busy} title="Every unlocked group drawn at random within its ranges" @click=${() => this.vary("randomize")}>Randomize</button>

@@ -5,6 +5,7 @@ import { api, download } from "./api.js";
 import { nameProblem } from "./names.js";
 import "./editor.js";
 import { player, stateOf, toggle } from "./player.js";
+import { modelFamily } from "./library.js";
 
 function paramTree(value, showRaw) {
   if (Array.isArray(value)) {
@@ -120,7 +121,7 @@ export class SyxPatch extends LitElement {
     return html`<div class="drawer">
       <button class="close" title="Close" @click=${this.close}>×</button>
       <h2>${p.name ?? html`<span class="muted">(no name)</span>`}</h2>
-      <p class="meta">${p.device} · ${p.model ?? "any model"} · ${p.kind} · patch ${p.id}</p>
+      <p class="meta">${p.device} · ${modelFamily(p) || "any model"} · ${p.kind} · patch ${p.id}</p>
       ${rule?.stored && rule.max_length ? html`
         <form class="rename" @submit=${this.rename}>
           <label>Name <input name="name" .value=${this.draftName} maxlength=${rule.max_length * 2}

@@ -47,6 +47,9 @@ class JobSpec:
     what: str | None = None  # request: the object, as `syxkit request` names it
     patch_ids: list[int] = field(default_factory=list)  # send: these patches in this order
     bank: str | None = None  # send: this library bank, built in the device's format
+    # send: these bytes as they are, built by the server (audition: the edited sound already
+    # addressed to the edit buffer, so the page never chooses where it lands)
+    data: bytes | None = None
 
 
 # The options a job takes, as the CLI's flags (unknown keys are a usage error, never ignored).
@@ -150,7 +153,8 @@ class Jobs:
             for k in keys:
                 self.busy[k] = job_id
         try:
-            data = self.send_data(spec, dev) if spec.command == "send" else b""
+            data = b"" if spec.command != "send" else (
+                spec.data if spec.data is not None else self.send_data(spec, dev))
             opened = self._open(spec)
         except BaseException:
             self._release(keys)
@@ -207,7 +211,7 @@ class Jobs:
                 raise
             except DeviceError:
                 pass
-        if spec.command == "send" and not spec.patch_ids and not spec.bank:
+        if spec.command == "send" and not spec.patch_ids and not spec.bank and spec.data is None:
             raise OptionError("send needs patch_ids or bank")
         return dev
 
@@ -235,6 +239,10 @@ class Jobs:
             raise DeviceError(str(exc)) from None
 
     def _folder(self, spec: JobSpec, dev: Device | None) -> Path:
+        if spec.data is not None and dev is not None:
+            # Auditions come one per edit: they share one folder (only a failed one writes
+            # its recovery file there) instead of a new folder per change.
+            return self.root / f"{dev.id}-audition"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{dev.id if dev else 'receive'}-{stamp}" if spec.command == "backup" else \
             f"{dev.id if dev else 'any'}-{spec.command}-{stamp}"

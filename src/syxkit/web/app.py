@@ -739,7 +739,7 @@ def create_app(library_path: str | Path, *, token: str, host: str, port: int,
         """[{name, count}]"""
         return [{"name": n, "count": c} for n, c in lib().tags()]
 
-    editor.register(app, lib, _download)  # the editor's routes (web/editor.py)
+    editor.register(app, lib, _download, live)  # the editor's routes (web/editor.py)
 
     if STATIC.is_dir():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="page")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from syxkit.devices.base import DeviceError, OptionError, Unsupported
 from syxkit.library.messages import driver, export_message
@@ -22,6 +22,8 @@ from syxkit.library.naming import safe_file_name
 from syxkit.library.store import Library, Patch
 from syxkit.library.versions import save_over, save_version
 from syxkit.ops import edit as ops
+from syxkit.ops import jobs as job_ops
+from syxkit.ops.audition import Auditions, edit_buffer_bytes
 
 
 class EditBody(BaseModel):
@@ -32,6 +34,16 @@ class EditBody(BaseModel):
         "save-over: the same, and the new one takes the old one's place (banks, notes, "
         "favourite; the old goes to the trash and stays in the history); preview: answer "
         "the edited .syx bytes, saving nothing")
+
+
+class AuditionBody(BaseModel):
+    # No address, program or bank here: where an audition lands is the server's choice (the
+    # edit buffer), so unknown fields are refused rather than ignored.
+    model_config = ConfigDict(extra="forbid")
+    values: dict[str, Any] = Field(default_factory=dict, description="The page's edits so far")
+    port: str = Field(description="A port as GET /api/ports lists it")
+    backend: str = Field("auto", description="A backend of GET /api/ports, or auto")
+    model: str | None = Field(None, description="The device's model (default: the patch's)")
 
 
 class VariationBody(BaseModel):
@@ -71,9 +83,35 @@ def _edited(library: Library, patch: Patch, values: dict[str, Any]) -> tuple[ops
         raise refused(exc) from None
 
 
-def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any]) -> None:
+def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
+             live: job_ops.Jobs | None = None) -> None:
     """Add the editor's routes to ``app`` (``lib()`` is the thread's library connection,
-    ``download`` app.py's attachment response)."""
+    ``download`` app.py's attachment response, ``live`` the server's MIDI jobs)."""
+    auditions = Auditions(live) if live is not None else None
+
+    @app.post("/api/patches/{patch_id}/audition")
+    def patch_audition(patch_id: int, body: AuditionBody):
+        """Send the patch with ``values`` written in to the device's edit buffer (CZ 0x60,
+        K-Station current sound; never a memory slot) through a send job on ``port``. While
+        one is running on the port, the latest values wait and are sent next (earlier waiting
+        ones are dropped). Answers {state: sent|queued, job, dropped}; 409 when another job
+        holds the port; 422 for a bad value or a device without an edit-buffer send."""
+        if auditions is None:
+            raise HTTPException(503, "this server has no MIDI jobs")
+        library = lib()
+        patch = library.get(patch_id)
+        _, edited = _edited(library, patch, body.values)
+        model = body.model or patch.model
+        dev = driver(patch.device)
+        try:
+            data, options = edit_buffer_bytes(dev, edited.data, model)
+            return auditions.submit(job_ops.JobSpec(
+                command="send", port=body.port, device=patch.device, model=model,
+                backend=body.backend, options=options, data=data))
+        except job_ops.Busy as exc:
+            raise HTTPException(409, str(exc)) from None
+        except OptionError as exc:
+            raise HTTPException(422, str(exc)) from None
 
     @app.get("/api/patches/{patch_id}/fields")
     def patch_fields(patch_id: int):

@@ -1,0 +1,118 @@
+"""Audition: the sound being edited, sent to the device's edit buffer while the user edits.
+
+Where it lands is decided here, never by the page: the edited message is rebuilt in the
+device's edit-buffer form (CZ: program 0x60, the sound area; K-Station / A-Station: a
+current-sound dump, which no program slot keeps) and checked again after rebuilding, and the
+send job is also told to address the edit buffer. A device without such a form is refused (the
+VZ for now: our VZ spec names no edit-area message, and a voice dump goes to a memory slot).
+
+Each send is an ordinary ``send`` job of :mod:`syxkit.ops.jobs` (same transports, pacing and
+handshake, one job per port). Coalescing: while an audition runs on a port, a new one waits
+as the port's one pending send; a newer one replaces it, so only the latest values are heard
+next and the edits in between are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from syxkit.devices.base import Device, DeviceError, OptionError, Options
+from syxkit.ops.jobs import Busy, Job, Jobs, JobSpec, _key
+
+CZ_EDIT_BUFFER = 0x60
+# The VZ is left out: the spec names no message for its edit area (see the module's docstring).
+AUDITION_DEVICES = ("casio-cz", "novation-kstation")
+
+
+def edit_buffer_bytes(dev: Device, data: bytes, model: str | None) -> tuple[bytes, dict[str, Any]]:
+    """The edited message rebuilt for the edit buffer, and the send options that keep it there.
+    OptionError for a device whose edit buffer we cannot address."""
+    from syxkit.inspect import entries, load_bytes
+
+    if dev.id not in AUDITION_DEVICES:
+        raise OptionError(f"audition: not available for {dev.id} (only the CZ edit buffer and "
+                          "the K-Station / A-Station current sound are known to be written "
+                          "without touching a memory slot)")
+    dumps = [e.dump for src in load_bytes(data, "audition") for e in entries(src)
+             if e.dump is not None and e.dump.device == dev.id]
+    if not dumps:
+        raise DeviceError(f"audition: no {dev.id} sound in the edited data")
+    if dev.id == "casio-cz":
+        from syxkit.devices.casio_cz.slots import LAYOUTS, parse_model
+
+        canonical = parse_model(model)
+        if canonical is not None and LAYOUTS[canonical].internal == CZ_EDIT_BUFFER:
+            # a CZ-230S keeps what 0x60 receives as its user slot 96: no edit buffer to use
+            raise OptionError(f"audition: the {canonical} has no edit buffer (0x60 is its "
+                              "memory slot 96); nothing sent")
+        outs = dev.convert(dumps, Options(program=CZ_EDIT_BUFFER, model=model))
+        options: dict[str, Any] = {"program": f"0x{CZ_EDIT_BUFFER:02X}"}
+        wanted = ("a tone addressed to the edit buffer (0x60)",
+                  lambda d: d.kind == "tone" and d.program == CZ_EDIT_BUFFER)
+    else:  # novation-kstation
+        outs = dev.convert(dumps, Options(form="current-sound", model=model))
+        options = {}
+        wanted = ("a current-sound dump", lambda d: d.kind == "current-sound")
+    built = b"".join(o.data for o in outs)
+    # Checked on the rebuilt bytes themselves: whatever the conversion did, nothing that would
+    # land in a memory slot leaves the server.
+    got = [e.dump for src in load_bytes(built, "audition") for e in entries(src)]
+    if not got or not all(d is not None and wanted[1](d) for d in got):
+        raise DeviceError(f"audition: the rebuilt message is not {wanted[0]}; nothing sent")
+    return built, options
+
+
+@dataclass
+class _Port:
+    job: Job
+    pending: JobSpec | None = None
+    dropped: int = 0
+
+
+class Auditions:
+    """Audition sends of one server, coalesced per port."""
+
+    def __init__(self, jobs: Jobs):
+        self.jobs = jobs
+        self.ports: dict[str, _Port] = {}
+        self.lock = threading.Lock()
+
+    def submit(self, spec: JobSpec) -> dict[str, Any]:
+        """Send now if the port has no audition running (Busy when another job holds it),
+        else keep ``spec`` as the port's pending send. Answers {state: "sent"|"queued",
+        job, dropped}."""
+        key = _key(spec.port)
+        with self.lock:
+            port = self.ports.get(key)
+            if port is not None:
+                if port.pending is not None:
+                    port.dropped += 1
+                port.pending = spec
+                return {"state": "queued", "job": port.job.id, "dropped": port.dropped}
+            job = self.jobs.start(spec)
+            self.ports[key] = _Port(job)
+        threading.Thread(target=self._follow, args=(key,), name=f"syxkit-audition-{key}",
+                         daemon=True).start()
+        return {"state": "sent", "job": job.id, "dropped": 0}
+
+    def _follow(self, key: str) -> None:
+        """Wait for the port's running send; then start the pending one, if any."""
+        while True:
+            with self.lock:
+                job = self.ports[key].job
+            self.jobs.wait(job.id, timeout=3600)
+            with self.lock:
+                port = self.ports[key]
+                spec, port.pending = port.pending, None
+                if spec is None:
+                    del self.ports[key]
+                    return
+                try:
+                    port.job = self.jobs.start(spec)
+                except (Busy, DeviceError):
+                    # another job took the port, or it is gone: the audition stops; the page
+                    # sees it on its next send
+                    del self.ports[key]
+                    return
