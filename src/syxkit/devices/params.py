@@ -264,3 +264,21 @@ def require_object(obj: Any, path: str = "") -> dict:
     if not isinstance(obj, dict):
         raise ParamError(path, "an object", obj)
     return obj
+
+
+def encode_input(obj: Any, base: Any, device_id: str, kinds: str) -> tuple[Any, dict]:
+    """The ``kind`` and ``params`` of a ``decode --json`` object given to a driver's
+    ``encode``, with ``base`` (a dump of the same device, ``encode --base FILE``) filling what
+    the JSON leaves out. ``kinds``: the kinds in words, for the error when none is given."""
+    from syxkit.devices.base import DeviceError
+
+    obj = require_object(obj)
+    if base is not None and base.device != device_id:
+        raise DeviceError(f"--base is a {base.device} dump, not a {device_id} one")
+    kind = obj.get("kind", base.kind if base is not None else MISSING)
+    if kind is MISSING:
+        raise ParamError("kind", f"the kind of message ({kinds})", MISSING)
+    params = obj.get("params", {} if base is not None else MISSING)
+    if not isinstance(params, dict):
+        raise ParamError("params", "an object", params)
+    return kind, params

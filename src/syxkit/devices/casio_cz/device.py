@@ -26,9 +26,9 @@ from syxkit.devices.params import (
     MISSING,
     ParamError,
     Said,
+    encode_input,
     integer,
     leaf_or_null,
-    require_object,
 )
 
 # Message kinds whose params are rebuilt from fields; everything else (and anything with a
@@ -100,15 +100,7 @@ class CasioCZ(Device):
         ``params.raw`` (the stored bytes decode wrote), else from ``base`` (a casio-cz tone
         dump, ``encode --base FILE``); with neither, every panel value must be given. Errors
         are :class:`ParamError` naming the JSON path."""
-        obj = require_object(obj)
-        if base is not None and base.device != self.id:
-            raise DeviceError(f"--base is a {base.device} dump, not a {self.id} one")
-        kind = obj.get("kind", base.kind if base is not None else MISSING)
-        if kind is MISSING:
-            raise ParamError("kind", "the kind of message (tone, operation-memory, ...)", MISSING)
-        params = obj.get("params", {} if base is not None else MISSING)
-        if not isinstance(params, dict):
-            raise ParamError("params", "an object", params)
+        kind, params = encode_input(obj, base, self.id, "tone, operation-memory, ...")
         if "message" in params:
             return _hex(params["message"], "params.message")
         if kind not in _KINDS:

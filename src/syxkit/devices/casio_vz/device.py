@@ -38,7 +38,13 @@ from syxkit.devices.casio_vz.table import (
     SINGLE_HEADER_LEN,
     Tag,
 )
-from syxkit.devices.params import MISSING, ParamError, Said, integer, require_object
+from syxkit.devices.params import (
+    MISSING,
+    ParamError,
+    Said,
+    encode_input,
+    integer,
+)
 
 _CONTROL_TAGS = {kind: tag for tag, kind in CONTROL_KINDS.items()}
 _MASTER_SELECT = {kind: sub for sub, kind in MASTER_KINDS.items()}
@@ -192,15 +198,7 @@ class CasioVZ(Device):
         without it every value must be there. Errors are :class:`ParamError` naming the JSON
         path. What no panel value shows (extra bits, a name's odd bytes, a bad checksum,
         trailing bytes, a missing F7) is under ``params.raw`` and comes back as found."""
-        obj = require_object(obj)
-        if base is not None and base.device != self.id:
-            raise DeviceError(f"--base is a {base.device} dump, not a {self.id} one")
-        kind = obj.get("kind", base.kind if base is not None else MISSING)
-        if kind is MISSING:
-            raise ParamError("kind", "the kind of message (voice, opmem, bulk, ...)", MISSING)
-        params = obj.get("params", {} if base is not None else MISSING)
-        if not isinstance(params, dict):
-            raise ParamError("params", "an object", params)
+        kind, params = encode_input(obj, base, self.id, "voice, opmem, bulk, ...")
         if "bytes" in params:
             try:
                 data = bytes.fromhex(params["bytes"])
