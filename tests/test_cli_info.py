@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from syxkit.cli import cli
+from syxkit.cli import cli, output
 from syxkit.core.message import Message
 from syxkit.devices import registry
 from syxkit.devices.base import Device, Dump
@@ -117,12 +118,22 @@ def test_folders_zips_and_hex_together(tmp_path):
 
 
 def test_table_output(tmp_path, gadget):
+    """On a terminal: one table per file under a title line."""
     path = tmp_path / "mixed.syx"
     path.write_bytes(ROLAND + b"\xf0\x7d\x22\x00\x07BASS\xf7" + KORG[:-1])
     (tmp_path / "empty.syx").write_bytes(b"")
-    result = CliRunner().invoke(cli, ["info", str(tmp_path)], env={"COLUMNS": "200"})
+    # TTY_COMPATIBLE: rich (and syxkit's is_pipe) take the runner's output for a terminal; the
+    # consoles are made afresh for this run and dropped after it
+    fresh = ("console", "err_console")
+    saved = {name: output.__dict__.pop(name) for name in fresh if name in output.__dict__}
+    try:
+        result = CliRunner().invoke(cli, ["info", str(tmp_path)], env={"COLUMNS": "200", "TTY_COMPATIBLE": "1"})
+    finally:
+        for name in fresh:
+            output.__dict__.pop(name, None)
+        output.__dict__.update(saved)
     assert result.exit_code == 0
-    out = result.stdout
+    out = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # colours off: compare the text
     cells = [c.strip() for line in out.splitlines() for c in line.split("│")]
     assert f"{path}  (raw, 3 messages)" in out
     assert {"Roland", "Korg", "Patch 8", "BASS", "patch", "ok"} <= set(cells)
@@ -131,6 +142,40 @@ def test_table_output(tmp_path, gadget):
     assert f"{tmp_path / 'empty.syx'}  (empty, no SysEx message)" in out
     assert "file is empty (expected SysEx data)" in out
     assert "2 file(s), 3 message(s)" in out
+
+
+def test_piped_output_is_tab_separated(tmp_path, gadget):
+    """Not on a terminal: one header line, then one line per message (and per part of a bulk
+    dump) with every column, the path first; the summary goes to stderr."""
+    path = tmp_path / "mixed.syx"
+    path.write_bytes(ROLAND + b"\xf0\x7d\x22\x00\x07BASS\xf7" + KORG[:-1])
+    (tmp_path / "empty.syx").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["info", str(tmp_path)])
+    assert result.exit_code == 0
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    header = lines[0]
+    assert header[:4] == ["path", "#", "offset", "bytes"] and header[-1] == "problems"
+    assert all(len(line) == len(header) for line in lines)
+    rows = [dict(zip(header, line, strict=True)) for line in lines[1:]]
+    assert [(r["path"], r["#"], r["offset"]) for r in rows] == [
+        (str(tmp_path / "empty.syx"), "", ""),
+        (str(path), "0", "0"), (str(path), "1", "11"), (str(path), "2", "21")]
+    assert rows[0]["problems"] == "offset 0 (0x0): file is empty (expected SysEx data)"
+    assert rows[2]["device / maker"] == "test-gadget (G-1)" and rows[2]["name"] == "BASS"
+    assert rows[3]["problems"] == ("offset 28 (0x1C): end of data without F7 (SysEx started at "
+                                   "offset 21 is unterminated)")
+    assert result.stderr.splitlines() == ["2 file(s), 3 message(s), 2 with problems"]
+
+
+def test_piped_output_keeps_tabs_and_line_breaks_out_of_cells(tmp_path):
+    """A file name with a tab or a line break cannot shift the columns."""
+    path = tmp_path / "a\tb\nc.syx"
+    path.write_bytes(KORG)
+    result = CliRunner().invoke(cli, ["info", str(path)])
+    assert result.exit_code == 0
+    (header, row) = result.stdout.splitlines()
+    assert len(row.split("\t")) == len(header.split("\t"))
+    assert row.split("\t")[0] == str(path).replace("\t", " ").replace("\n", "; ")
 
 
 def test_unreadable_file_exit_1_with_one_line(tmp_path):
@@ -153,7 +198,7 @@ def test_unreadable_file_exit_1_with_one_line(tmp_path):
 def test_missing_path_is_exit_1(tmp_path):
     result = run(tmp_path / "nope.syx")
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {tmp_path / 'nope.syx'}: no such file or folder"
+    assert result.stderr.splitlines()[0] == f"error: {tmp_path / 'nope.syx'}: no such file or folder"
 
 
 @pytest.mark.parametrize("args", [[], ["--bogus", "x.syx"]])
@@ -172,13 +217,13 @@ def test_thousands_of_unreadable_files_one_line_each(tmp_path):
                           capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 1
-    lines = proc.stderr.splitlines()
+    *lines, summary = proc.stderr.splitlines()
     assert len(lines) == 2000
     assert "Traceback" not in proc.stderr
     assert all(line.startswith(f"error: {tmp_path / 'broken'}") for line in lines)
     assert sum(": not a readable zip archive: " in line for line in lines) == 1000
     assert sum(": not a readable MIDI file: " in line for line in lines) == 1000
-    assert "2000 file(s), 0 message(s), 2000 file(s) could not be read" in proc.stdout
+    assert summary == "2000 file(s), 0 message(s), 2000 file(s) could not be read"
     assert elapsed < 60  # generous: a hang or a per-file traceback storm would blow it
 
 

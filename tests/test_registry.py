@@ -111,3 +111,13 @@ def test_entry_point_plugin(tmp_path, monkeypatch):
         monkeypatch.undo()
         registry.reload()
     assert "toy-synth" not in [d.id for d in registry.devices()]
+
+
+def test_package_listing_matches_pkgutil():
+    """The registry lists its folder with os.scandir (pkgutil is slow to import at start); it
+    must name the same modules and packages pkgutil does."""
+    import pkgutil
+
+    import syxkit.devices as pkg
+
+    assert registry._package_modules() == {info.name for info in pkgutil.iter_modules(pkg.__path__)}

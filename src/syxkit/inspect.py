@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from syxkit.core.manufacturers import manufacturer_name
 from syxkit.core.message import Message, Problem
 from syxkit.core.readers import SourceFile, read_bytes, read_paths
+from syxkit.core.record import Record
 from syxkit.devices import registry
 from syxkit.devices.base import Dump
 
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
-class Entry:
+
+class Entry(Record):
     """One message of a file, with what the registry made of it."""
 
-    source: SourceFile
-    message: Message
-    dump: Dump | None
+    _fields = ("source", "message", "dump")
+
+    def __init__(self, source: SourceFile, message: Message, dump: Dump | None):
+        self.source = source
+        self.message = message
+        self.dump = dump
 
     @property
     def problems(self) -> list[Problem]:

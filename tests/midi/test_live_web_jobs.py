@@ -9,12 +9,15 @@ nothing half-written; a second job on a busy port is refused (409)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from livehelpers import EmulatorProcess
+from livehelpers import EmulatorProcess, wait_for_connection
+from test_live_devices import SPECS  # the CLI live tests' emulator and host settings
 
 from syxkit.devices import registry
 from syxkit.devices.base import Options
@@ -52,46 +55,98 @@ def wait(server: Server, job_id: str, timeout: float = 60) -> dict:
     raise AssertionError(f"job {job_id} still running after {timeout} s: {job}")
 
 
-def simulated_backup(device_id: str, model: str, faults: Faults | None = None):
+def simulated_backup(device_id: str, model: str, faults: Faults | None = None, *,
+                     emu: dict | None = None, host: dict | None = None, panel: bool = False,
+                     memory: list | None = None):
+    """The same backup in virtual time, against an emulator set up as the live one (``emu``:
+    its ``--set`` values; ``panel``: the simulated user starts the dump at once)."""
     dev = registry.get(device_id)
-    emu = dev.emulator(Options(model=model, faults=faults or Faults()))
-    return simulate(dev.backup_protocol(Options(model=model, form="faithful")), emu, rate=None)
+    emu_settings = dict(emu or {})
+    if panel:
+        emu_settings["panel_send"] = "voices"
+    if memory is not None:
+        emu_settings["memory"] = memory
+    emulator = dev.emulator(Options(model=model, faults=faults or Faults(), **emu_settings))
+    return simulate(dev.backup_protocol(Options(model=model, form="faithful", **(host or {}))),
+                    emulator, rate=None)
 
 
-@pytest.mark.parametrize("device_id,model", [("casio-cz", "CZ-101"),
-                                             ("novation-kstation", "K-Station")])
-def test_backup_through_the_api_lands_in_files_and_library(server, device_id, model):
-    port = f"webemu-{device_id}"
-    emu = EmulatorProcess([device_id, "--port", port, "--model", model], dict(__import__("os").environ))
-    try:
-        job_id = start(server, command="backup", device=device_id, model=model, port=port,
-                       backend="jack")
-        job = wait(server, job_id)
-    finally:
-        emu.stop()
+def _sets(settings: dict) -> list[str]:
+    return [arg for k, v in settings.items() for arg in ("--set", f"{k}={v}")]
+
+
+def press_panel_when_listening(emu: EmulatorProcess) -> None:
+    """The VZ answers no request: its backup is a SAVE -> MIDI pressed on the panel once the
+    host listens (``syxkit emulate`` presses it on SIGUSR1), as the CLI live tests do."""
+    wait_for_connection(f"{emu.ready['port']}:out")
+    time.sleep(0.2)
+    emu.send_signal(signal.SIGUSR1)
+
+
+def objects_counted(sim) -> int:
+    """Objects as the protocol counts them (a VZ bulk: 64 voices; a K-Station backup: 201),
+    which a done job shows (tests/ops/test_jobs_progress.py)."""
+    from syxkit.protocols.base import Progress
+
+    totals = [e.objects_total or 0 for e in sim.events if isinstance(e, Progress)]
+    return max([len(sim.result), *totals])
+
+
+def check_backup(server: Server, job: dict, sim) -> None:
+    """The job's files hold byte for byte what the simulated backup got, and its patches are
+    in the library, tagged with the device and the time, seen in the backup's own file."""
+    device_id = job["device"]
     assert job["state"] == "done", job
     assert job["form"] == "faithful"
-    sim = simulated_backup(device_id, model)
-    assert sim.ok
+    assert sim.ok, sim.error
     folder = Path(job["folder"])
     assert folder.parent.name == "library.backups"
     for out in sim.result:
         assert (folder / file_name(out.name)).read_bytes() == out.data, out.name
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["complete"] and manifest["device"] == device_id and manifest["model"] == model
+    assert manifest["complete"] and manifest["device"] == device_id
+    assert manifest["model"] == job["model"]
     combined = folder / manifest["combined"]["file"]
     assert combined.read_bytes() == b"".join(o.data for o in sim.result)
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
-    assert job["progress"]["bytes"] == job["progress"]["bytes_expected"] or \
-        job["progress"]["bytes"] >= len(combined.read_bytes())
-    # in the library, tagged with the device and the time, the same bytes as the backup
+    n = objects_counted(sim)
+    assert job["progress"]["objects"] == job["progress"]["objects_expected"] == n, job["progress"]
     ids = job["result"]["patch_ids"]
     assert ids
-    patch = server.client.get(f"/api/patches/{ids[0]}").json()
-    assert device_id in patch["tags"] and any(t.startswith("backup ") for t in patch["tags"])
+    listed = {i["id"]: i for i in server.client.get(
+        f"/api/patches?device={device_id}&limit=1000").json()["items"]}
+    for pid in ids:
+        tags = listed[pid]["tags"]
+        assert device_id in tags and any(t.startswith("backup ") for t in tags), listed[pid]
     for pid in (ids[0], ids[-1]):
         sources = server.client.get(f"/api/patches/{pid}").json()["sources"]
         assert str(combined) in json.dumps(sources)  # seen in the backup's own file
+
+
+@pytest.mark.parametrize("device_id", sorted(SPECS))
+def test_backup_through_the_api_lands_in_files_and_library(server, device_id):
+    """Every device, with the emulator and host settings of the CLI live tests (the host's
+    as the job's ``settings``, as ``--set`` gives them to the CLI)."""
+    spec = SPECS[device_id]
+    model = registry.get(device_id).models[0]
+    port = f"webemu-{device_id}"
+    emu = EmulatorProcess([device_id, "--port", port, "--model", model, *_sets(spec["emu"])],
+                          dict(os.environ))
+    try:
+        job_id = start(server, command="backup", device=device_id, model=model, port=port,
+                       backend="jack", options={"settings": spec["host"]})
+        if spec["panel"]:
+            press_panel_when_listening(emu)
+        job = wait(server, job_id)
+    finally:
+        emu.stop()
+    sim = simulated_backup(device_id, model, emu=spec["emu"], host=spec["host"],
+                           panel=spec["panel"])
+    check_backup(server, job, sim)
+    folder = Path(job["folder"])
+    combined = folder / json.loads((folder / "manifest.json").read_text())["combined"]["file"]
+    assert job["progress"]["bytes"] == job["progress"]["bytes_expected"] or \
+        job["progress"]["bytes"] >= len(combined.read_bytes())
     # the port is free again
     assert server.client.get(f"/api/jobs/{job_id}").json()["state"] == "done"
 
@@ -211,49 +266,153 @@ def test_ports_and_bad_jobs(server):
     assert server.client.get("/api/jobs/999").status_code == 404
 
 
-def test_back_up_from_the_devices_view_in_chromium(server, tmp_path):
-    """Click Back up in the Devices view against a JACK emulator: the progress bar reaches
-    done and the patches are in the library (and open from the result's links)."""
-    import os
+# -- in Chromium -------------------------------------------------------------------------------
+# One browser and one ``syxkit web`` for the page tests of this module (each device's backup
+# lands in the same library: each test checks its own job's patches), one emulator per test.
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """(browser, Page): Debian's chromium through Playwright, and the librarian page helper of
+    the web browser tests (imported here: that module skips itself where chromium is absent)."""
     import shutil
 
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         pytest.skip("Debian's chromium is not installed")
-    emu = EmulatorProcess(["casio-cz", "--port", "webpage", "--model", "CZ-101"], dict(os.environ))
+    from test_web_browser import ARGS, CHROMIUM, Page
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser, Page
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page_server(tmp_path_factory, jack_server):
+    s = Server(tmp_path_factory.mktemp("webpage"))
+    yield s
+    s.stop()
+
+
+def dtx_all_songs(tmp_path: Path) -> tuple[Path, list]:
+    """An emulator memory of 32 recorded songs (small ones). The page sends no ``--set``
+    values, so the host asks for the default layout (50 kits, 32 chains, 32 songs, 16 stacks);
+    the emulator's own memory has 3 songs, and each of the 29 empty ones costs the host its
+    no-reply wait twice (ask, then ask once more): 30 s of silence. With every song recorded
+    none is silent and the whole backup takes about 7 s."""
+    from syxkit.devices.yamaha_dtx.songs import song_packets
+    from syxkit.inspect import entries, load_bytes
+
+    data = b"".join(m for n in range(32) for m in song_packets(bytes([n, 1, 2, 3]) * 4, n))
+    path = tmp_path / "dtx-songs.syx"
+    path.write_bytes(data)
+    dumps = [e.dump for src in load_bytes(data, path.name) for e in entries(src) if e.dump]
+    return path, dumps
+
+
+def choose(p, device_id: str, model: str, port: str) -> None:
+    """Pick device, model and port in the Devices view, by value as a user picks them."""
+    p.click("nav button:has-text('Devices')")
+    p.wait_for_selector("syx-devices .backend[data-backend=jack] li")
+    p.locator("syx-devices select[name=device]").select_option(value=device_id)
+    p.locator("syx-devices select[name=model]").select_option(value=model)
+    p.locator("syx-devices select[name=port]").select_option(
+        value=json.dumps({"backend": "jack", "port": port}, separators=(",", ":")))
+
+
+def wait_over(p, timeout_ms: int = 90_000) -> str:
+    """Until the page shows the job over; its state (the error shown, when it failed)."""
+    section = p.wait_for_selector("section.job[data-state]:not([data-state=running])",
+                                  timeout=timeout_ms)
+    state = section.get_attribute("data-state")
+    assert state == "done", p.inner_text("section.job")
+    return state
+
+
+@pytest.mark.parametrize("device_id", sorted(SPECS))
+def test_back_up_from_the_devices_view_in_chromium(chromium, page_server, tmp_path, device_id):
+    """Click Back up in the Devices view against a JACK emulator: the progress bar reaches
+    done, the backup holds what the simulated backup gets, and the patches are in the library
+    (and open from the result's links)."""
+    browser, Page = chromium
+    server = page_server
+    spec = SPECS[device_id]
+    model = registry.get(device_id).models[0]
+    port = f"webpage-{device_id}"
+    emu_args, memory = _sets(spec["emu"]), None
+    if device_id == "yamaha-dtxtreme2":  # the page's host uses the default layout
+        path, memory = dtx_all_songs(tmp_path)
+        emu_args = ["--memory", str(path)]
+    emu = EmulatorProcess([device_id, "--port", port, "--model", model, *emu_args],
+                          dict(os.environ))
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-            try:
-                page = browser.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.goto(server.url)
-                page.click("nav button:has-text('Devices')")
-                page.wait_for_selector("syx-devices .backend[data-backend=jack] li")
-                assert "SysEx in pieces" in page.inner_text(".backend[data-backend=jack] .carries")
-                page.locator("syx-devices select[name=device]").select_option(value="casio-cz")
-                page.locator("syx-devices select[name=model]").select_option(value="CZ-101")
-                page.locator("syx-devices select[name=port]").select_option(
-                    value=json.dumps({"backend": "jack", "port": "webpage"}, separators=(",", ":")))
-                page.click("syx-devices button.backup")
-                page.wait_for_selector("section.job[data-state=done]", timeout=60_000)
-                bar = page.locator("section.job progress.jobprogress")
-                assert bar.evaluate("b => b.value === b.max && b.max > 0")
-                figures = page.inner_text("section.job .figures")
-                assert "16 / 16 objects" in figures, figures
-                page.wait_for_selector("section.job ul.patches li a")
-                links = page.locator("section.job ul.patches li a")
-                assert links.count() == 16
-                links.first.click()
-                page.wait_for_selector("syx-patch")
-                assert not errors, errors
-            finally:
-                browser.close()
+        page = Page(browser, server)
+        p = page.page
+        choose(p, device_id, model, port)
+        assert "SysEx in pieces" in p.inner_text(".backend[data-backend=jack] .carries")
+        p.click("syx-devices button.backup")
+        if spec["panel"]:
+            press_panel_when_listening(emu)
+        wait_over(p)
+        sim = simulated_backup(device_id, model, emu=None if memory else spec["emu"],
+                               panel=spec["panel"], memory=memory)
+        assert sim.ok, sim.error
+        n = objects_counted(sim)
+        bar = p.locator("section.job progress.jobprogress")
+        assert bar.evaluate("b => b.value === b.max && b.max > 0")
+        figures = p.inner_text("section.job .figures")
+        assert f"{n} / {n} objects" in figures, figures
+        job_id = p.inner_text("section.job h3").split(":")[0].removeprefix("Job ").strip()
+        job = server.client.get(f"/api/jobs/{job_id}").json()
+        assert job["command"] == "backup" and job["device"] == device_id, job
+        p.wait_for_selector("section.job ul.patches li a")
+        links = p.locator("section.job ul.patches li a")
+        assert links.count() == len(job["result"]["patch_ids"])
+        links.first.click()
+        p.wait_for_selector("syx-patch")
+        page.close()  # no page errors
     finally:
         emu.stop()
-    items = server.client.get("/api/patches?device=casio-cz&limit=100").json()["items"]
-    assert len(items) == 16 and all("casio-cz" in i["tags"] for i in items)
+    check_backup(server, job, sim)
+
+
+def test_bank_built_in_the_page_is_sent_from_the_devices_view(chromium, jack_server, tmp_path):
+    """The bank is built as a user builds it (import, Banks view, rows dragged into the
+    slots), then sent from the Devices view: the emulator's memory afterwards is what the
+    simulated send of that bank leaves, and differs from its memory before."""
+    browser, Page = chromium
+    server = Server(tmp_path)  # a library of its own: the rows dragged are the tones picked here
+    saved = tmp_path / "memory.syx"
+    emu = None
+    try:
+        page = Page(browser, server)
+        p = page.page
+        page.pick([("tones.syx", cz_tones(16, seed=9))])
+        page.new_bank("sent", "casio-cz", "CZ-101")
+        page.filter("casio-cz")
+        page.drag_rows_to_bank(0, 15)
+        p.wait_for_selector("syx-bank p.ok")
+        emu = EmulatorProcess(["casio-cz", "--port", "webbank", "--model", "CZ-101",
+                               "--save-on-exit", str(saved)], dict(os.environ))
+        choose(p, "casio-cz", "CZ-101", "webbank")
+        p.locator("syx-devices select[name=bank]").select_option(value="sent")
+        p.click("syx-devices button.sendbtn")
+        wait_over(p, 60_000)
+        assert "Stored to:" in p.inner_text("section.job .result")
+        page.close()
+        bank = server.client.get("/api/banks/sent").json()
+        bank_bytes = server.client.get("/api/banks/sent/syx").content
+    finally:
+        if emu is not None:
+            emu.stop()
+        server.stop()
+    assert len([s for s in bank["slots"] if s.get("id")]) == 16, bank
+    dev = registry.get("casio-cz")
+    ref = dev.emulator(Options(model="CZ-101"))
+    before = ref.save()
+    sent = simulate(dev.send_protocol(bank_bytes, Options(model="CZ-101", form="faithful")), ref,
+                    rate=None)
+    assert sent.ok, sent.error
+    assert ref.save() != before  # the bank changes the memory: the comparison can fail
+    assert saved.read_bytes() == ref.save()

@@ -140,6 +140,14 @@ def test_the_same_flow_for_a_vz_voice_and_a_kstation_program(browser, server, de
     steps = [e for e in fields["envelopes"] if e["form"] == "steps"]
     page = Page(browser, server)
     p = open_editor(page, old, device)
+    if device == "casio-vz":
+        # no audition for the VZ: the page says why instead of offering a switch
+        note = p.locator("syx-editor .audition-off")
+        assert "not available for the VZ" in note.inner_text()
+        assert p.locator("syx-editor input.audition-on").count() == 0
+    else:
+        assert p.locator("syx-editor input.audition-on").count() == 1
+        assert p.locator("syx-editor .audition-off").count() == 0
     if steps:  # the VZ: drag a point of the first envelope, up or down as it has room
         env = steps[0]
         key = env["levels"][1]

@@ -1,9 +1,11 @@
 // Devices: the server's MIDI ports (every backend, with what it carries) and live jobs on
 // them — back up everything, fetch one object, send a bank or patches, listen for a dump
 // started on the device's panel — with live progress (server-sent events) and cancel. The
-// jobs run in the server on the same operations as the CLI (POST /api/jobs).
+// jobs run in the server on the same operations as the CLI (POST /api/jobs). "Use this
+// browser's MIDI" offers the browser's own ports as the backend `browser` (webmidi.js).
 import { LitElement, html, nothing } from "lit";
 import { api } from "./api.js";
+import { browserMidi } from "./webmidi.js";
 
 function bytes(n) {
   return n == null ? "?" : n.toLocaleString("en");
@@ -18,7 +20,7 @@ function clock(seconds) {
 // The name a port is opened by: a JACK or ALSA port "client:port" by its client (so that its
 // input and its output are one device), anything else (a path, hw:1,0) as it is listed.
 export function portKey(p) {
-  if (p.backend === "rawmidi" || p.backend === "serial") return p.name;
+  if (p.backend === "rawmidi" || p.backend === "serial" || p.backend === "browser") return p.name;
   const i = p.name.indexOf(":");
   return i > 0 ? p.name.slice(0, i) : p.name;
 }
@@ -32,6 +34,7 @@ export class SyxDevices extends LitElement {
     job: { state: true },
     patches: { state: true },
     error: { state: true },
+    midiStatus: { state: true },
   };
 
   createRenderRoot() { return this; }
@@ -49,12 +52,33 @@ export class SyxDevices extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
+    // The switch stays as it was when the view is left and opened again.
+    browserMidi.onchange = () => { this.midiStatus = `${browserMidi.status}|${browserMidi.error}`; };
+    browserMidi.onports = () => this.load();
     this.load();
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     this.source?.close();
+    browserMidi.onchange = () => {};
+    browserMidi.onports = () => {};
+  }
+
+  toggleMidi(on) {
+    if (on) browserMidi.enable();
+    else {
+      browserMidi.disable();
+      this.load();
+    }
+  }
+
+  midiSwitch() {
+    return html`<p class="webmidi">
+      <label><input type="checkbox" class="webmidi-on" .checked=${browserMidi.on} @change=${(e) => this.toggleMidi(e.target.checked)}>
+        Use this browser's MIDI</label>
+      <span class="webmidi-status">${browserMidi.on ? browserMidi.status : "(its ports become the backend “browser”; the browser asks your permission)"}</span>
+      ${browserMidi.error ? html`<span class="error webmidi-error">${browserMidi.error}</span>` : nothing}</p>`;
   }
 
   async load() {
@@ -224,6 +248,7 @@ export class SyxDevices extends LitElement {
     const banks = this.banks.filter((b) => b.device === c.device);
     return html`<div class="devices">
       <h2>Devices <button @click=${this.load}>Look again</button></h2>
+      ${this.midiSwitch()}
       <form class="job" @submit=${(e) => e.preventDefault()}>
         <label>Device <select name="device" @change=${(e) => this.set("device", e.target.value)}>
           ${this.live.map((d) => html`<option value=${d.id} ?selected=${d.id === c.device}>${d.title}</option>`)}</select></label>

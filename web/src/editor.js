@@ -24,6 +24,14 @@ const SIDEWAYS = 4; // px before a drag starts moving the rate
 const AUDITION_DEVICES = ["casio-cz", "novation-kstation"];
 const AUDITION_DELAY = 150; // ms
 const AUDITION_PORT = "syxkit.audition.port";
+// Test note: the note the user picked (kept like the port), MIDI's middle C by default.
+const NOTE_KEY = "syxkit.audition.testnote";
+const NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const noteName = (n) => `${NOTE_NAMES[n % 12]}${Math.floor(n / 12) - 1}`; // 60 = C4
+// Why a device with an editor has no audition (the page says so rather than hiding it).
+const NO_AUDITION = {
+  "casio-vz": "Audition is not available for the VZ: syxkit does not send to the VZ's edit area yet, and never sends a sound to a memory slot to be heard.",
+};
 
 const same = (a, b) => a === b;
 const shown = (v) => (v === null || v === undefined ? "none" : String(v));
@@ -46,6 +54,7 @@ export class SyxEditor extends LitElement {
     auditionPorts: { state: true },
     auditionPort: { state: true },
     auditionNote: { state: true },
+    testNote: { state: true },
   };
 
   createRenderRoot() { return this; }
@@ -64,6 +73,8 @@ export class SyxEditor extends LitElement {
     this.auditionPorts = null;
     this.auditionPort = localStorage.getItem(AUDITION_PORT) ?? "";
     this.auditionNote = "";
+    const kept = Number(localStorage.getItem(NOTE_KEY) ?? "60");
+    this.testNote = Number.isInteger(kept) && kept >= 0 && kept <= 127 ? kept : 60;
   }
 
   connectedCallback() {
@@ -122,10 +133,43 @@ export class SyxEditor extends LitElement {
 
   scheduleAudition() {
     clearTimeout(this.auditionTimer);
+    this.auditionDue = true;
     this.auditionTimer = setTimeout(() => this.audition(), AUDITION_DELAY);
   }
 
-  async audition() {
+  // The request in flight is kept so that a test note is posted only after it: the server
+  // then queues the note behind that edit on the port.
+  audition() {
+    this.auditionDue = false;
+    this.auditionSending = this.postAudition();
+    return this.auditionSending;
+  }
+
+  async playTestNote() {
+    if (!this.auditionPort) { this.auditionNote = "no MIDI output port to send to"; return; }
+    // an edit still waiting for the pause in typing goes first, so the note plays it
+    if (this.auditionDue) { clearTimeout(this.auditionTimer); this.audition(); }
+    await this.auditionSending;
+    const { backend, port } = JSON.parse(this.auditionPort);
+    const note = this.testNote;
+    try {
+      const res = await api.post(`/api/patches/${this.patchId}/audition/note`,
+        { values: this.changes(), port, backend, model: this.data.model ?? null, note, velocity: 100 });
+      this.auditionNote = `note ${noteName(note)} (${note}) on channel ${res.channel}${res.state === "queued" ? ", after the edits before it" : ""}`;
+    } catch (err) {
+      const d = err.detail;
+      this.auditionNote = d && typeof d === "object" ? d.message : err.message;
+    }
+  }
+
+  pickTestNote(input) {
+    const n = Number(input.value);
+    if (!Number.isInteger(n) || n < 0 || n > 127) { input.value = String(this.testNote); return; }
+    this.testNote = n;
+    localStorage.setItem(NOTE_KEY, String(n));
+  }
+
+  async postAudition() {
     if (!this.auditionOn || !this.auditionPort) {
       if (this.auditionOn) this.auditionNote = "no MIDI output port to send to";
       return;
@@ -504,8 +548,13 @@ export class SyxEditor extends LitElement {
               @change=${(e) => this.pickAuditionPort(e.target.value)}>
               ${(this.auditionPorts ?? []).map((c) => html`<option value=${c.value} ?selected=${c.value === this.auditionPort}>${c.label}</option>`)}
             </select>
+            <label class="test-note-pick" title="The test note's MIDI number (60 = middle C)">note
+              <input type="number" class="test-note-number" min="0" max="127" step="1" .value=${String(this.testNote)}
+                @change=${(e) => this.pickTestNote(e.target)}> <small>${noteName(this.testNote)}</small></label>
+            <button class="test-note" title="Play the note (velocity 100, held 0.4 s) on the audition's channel, after the edits sent before it"
+              @click=${() => this.playTestNote()}>Test note</button>
             <span class="muted audition-note">${this.auditionNote}</span>` : nothing}
-        </span>` : nothing}
+        </span>` : NO_AUDITION[d.device] ? html`<span class="audition audition-off muted" role="note">${NO_AUDITION[d.device]}</span>` : nothing}
       </div>
       <div class="edbar variations">
         <button class="randomize" ?disabled=${this.busy} title="Every unlocked group drawn at random within its ranges" @click=${() => this.vary("randomize")}>Randomize</button>

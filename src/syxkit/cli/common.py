@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from typing import Any
 
 import click
 
+from syxkit.cli import output as _output
+from syxkit.cli.output import PIPE_WIDTH, _console, emit_json, is_pipe, note, plain  # noqa: F401
 from syxkit.core.fileio import OutputError
 from syxkit.core.numbers import parse_int
 from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options
@@ -21,85 +21,6 @@ Gathered = _files.Gathered
 input_files = _files.input_files
 output_paths = _files.output_paths
 write_outputs = _files.write_outputs
-
-# Width used when the output is not a terminal: wide enough that no table or line is ever
-# wrapped (a pipe has no width, and a name broken mid-word is useless to grep or cut)
-PIPE_WIDTH = 100_000
-
-
-def _console(stderr: bool = False) -> Any:
-    """The rich console for stdout (or stderr), made on first use: importing rich costs about
-    as much as starting Python, and plain output (JSON, piped lines, ``--version``) needs none
-    of it. Other modules read ``common.console`` / ``common.err_console`` (see __getattr__)."""
-    name = "err_console" if stderr else "console"
-    made = globals().get(name)
-    if made is None:
-        from rich.console import Console, ConsoleDimensions
-
-        class _Console(Console):
-            """A rich console that prints at full width when it does not write to a terminal,
-            whatever COLUMNS or the terminal on stdin says."""
-
-            # rich reads COLUMNS into the same field as a width set in code; only the latter
-            # (``size``/``width`` set on this console) counts for a pipe
-            _set_width = False
-
-            @property
-            def size(self) -> ConsoleDimensions:
-                dims = super().size
-                if not self._set_width and not self.is_terminal:
-                    return ConsoleDimensions(PIPE_WIDTH, dims.height)
-                return dims
-
-            @size.setter
-            def size(self, new_size) -> None:
-                self._set_width = True
-                Console.size.fset(self, new_size)
-
-            @property
-            def width(self) -> int:
-                return self.size.width
-
-            @width.setter
-            def width(self, width: int) -> None:
-                self._set_width = True
-                self._width = width
-
-        made = globals()[name] = _Console(stderr=stderr)
-    return made
-
-
-def __getattr__(name: str) -> Any:
-    # ``console`` and ``err_console`` are made when first asked for (PEP 562)
-    if name in ("console", "err_console"):
-        return _console(name == "err_console")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def plain(text: Any) -> str:
-    """A string from a file or a user (name, path, note, error detail) made safe to embed in
-    rich markup: shown verbatim, never read as a tag."""
-    from rich.markup import escape
-
-    return escape(str(text))
-
-
-# Variables by which rich decides that output is (or is not) a terminal other than by isatty
-_RICH_ENV = frozenset({"FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "FORCE_TERMINAL"})
-
-
-def is_pipe() -> bool:
-    """True when stdout is not a terminal (a pipe, a file): print plain lines, not tables."""
-    made = globals().get("console")
-    if made is None and not _RICH_ENV.intersection(os.environ):
-        # what rich decides when no variable overrides it, without importing rich for output
-        # that needs none (a plain line per message when piped)
-        try:
-            return not sys.stdout.isatty()
-        except (AttributeError, ValueError):  # no stdout, or a closed one
-            return True
-    return not _console().is_terminal
-
 
 class IntParam(click.ParamType):
     """An integer given in decimal or 0x hex."""
@@ -147,10 +68,6 @@ RENDER_SETTINGS = [
 ]
 
 
-def emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
-
-
 def fail(text: str, code: int = 1) -> None:
     """``error: TEXT`` on stderr (TEXT verbatim: it often holds a file name or a device's name)
     and exit with ``code`` (1: a file or device failed, 2: usage)."""
@@ -161,13 +78,6 @@ def fail(text: str, code: int = 1) -> None:
 
     _console(True).print(Text.assemble(("error:", "red"), " ", text), highlight=False, soft_wrap=True)
     sys.exit(code)
-
-
-def note(text: str) -> None:
-    """One line on stderr, verbatim (no markup), never wrapped."""
-    from rich.text import Text
-
-    _console(True).print(Text(str(text)), highlight=False, soft_wrap=True)
 
 
 class SafeGroup(click.Group):
@@ -222,3 +132,10 @@ def warn_unused(dev: Device | str | None, options: Options | list[str]) -> None:
         _console(True).print(Text.assemble(("warning:", "yellow"),
                                         f" --{key.replace('_', '-')} has no effect for {device_id}"),
                           highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Any:
+    # ``console`` and ``err_console`` are made when first asked for (PEP 562), in output
+    if name in ("console", "err_console"):
+        return getattr(_output, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

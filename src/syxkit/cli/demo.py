@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from syxkit.cli.common import console
-from syxkit.cli.info import _table
+from syxkit.cli.info_report import _table
 from syxkit.devices import registry
 from syxkit.devices.base import DeviceError, Options
 from syxkit.inspect import info_rows, load

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass, field
 
 from syxkit.core.message import Message, Problem
+from syxkit.core.record import Record
 
 SOX = 0xF0
 EOX = 0xF7
@@ -24,12 +24,15 @@ _REALTIME = bytes(range(0xF8, 0x100))
 _LONG = 512  # messages longer than this are checked for an inner F0 before anything else
 
 
-@dataclass(slots=True)
-class Framed:
+class Framed(Record):
     """Messages found in a stream plus the problems that belong to no message (stray bytes)."""
 
-    messages: list[Message] = field(default_factory=list)
-    stray: list[Problem] = field(default_factory=list)
+    __slots__ = ("messages", "stray")
+    _fields = __slots__
+
+    def __init__(self, messages: list[Message] | None = None, stray: list[Problem] | None = None):
+        self.messages = [] if messages is None else messages
+        self.stray = [] if stray is None else stray
 
     def problems_for(self, index: int) -> list[Problem]:
         """Stray-byte problems shown with message ``index``: those just before it, and for the

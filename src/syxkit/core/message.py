@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+
+# Plain classes, not dataclasses: they are on the start path of ``syxkit info`` (see
+# syxkit.core.record for why).
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something wrong with the input, located by byte offset in its source."""
+class Problem(namedtuple("Problem", ["offset", "text"])):
+    """Something wrong with the input, located by byte offset in its source (immutable,
+    hashable, compared by value)."""
 
-    offset: int
-    text: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"offset {self.offset} (0x{self.offset:X}): {self.text}"
 
 
-@dataclass(slots=True)
 class Message:
     """One SysEx message as found in a byte stream.
 
@@ -25,13 +26,25 @@ class Message:
     same span untouched (real-time bytes included), so nothing the user owns is ever lost.
     """
 
-    data: bytes
-    offset: int = 0
-    source: str = ""
-    problems: list[Problem] = field(default_factory=list)
-    raw: bytes | None = None
-    terminated: bool = True
-    index: int = 0
+    __slots__ = ("data", "offset", "source", "problems", "raw", "terminated", "index")
+
+    def __init__(self, data: bytes, offset: int = 0, source: str = "",
+                 problems: list[Problem] | None = None, raw: bytes | None = None,
+                 terminated: bool = True, index: int = 0):
+        self.data = data
+        self.offset = offset
+        self.source = source
+        self.problems = [] if problems is None else problems
+        self.raw = raw
+        self.terminated = terminated
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Message.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     @property
     def original(self) -> bytes:

@@ -16,14 +16,13 @@ import codecs
 import io
 import os
 import re
-import zipfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from syxkit.core.framing import Framed, frame
 from syxkit.core.message import Message, Problem
+from syxkit.core.record import Record
 from syxkit.core.smf import SMFError, read_smf_sysex, smf_start
 
 # Limits: a librarian reads what users drop on it, zip bombs included.
@@ -38,18 +37,23 @@ MAX_ZIP_DEPTH = 2  # a zip inside a zip is read; one level deeper is not
 ForeignReader = Callable[[bytes, str], "list[Message] | None"]
 
 
-@dataclass
-class SourceFile:
+class SourceFile(Record):
     """One file (or zip member) as read: its form, its messages and what was wrong with it.
-    ``error`` is set when the file could not be read at all (then it has no messages)."""
+    ``error`` is set when the file could not be read at all (then it has no messages).
+    ``form``: raw | hex | smf | zip | foreign:<device> | empty | text."""
 
-    path: str
-    form: str = "raw"  # raw | hex | smf | zip | foreign:<device> | empty | text
-    data: bytes = b""
-    messages: list[Message] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    stray: list[Problem] = field(default_factory=list)
-    error: str | None = None
+    _fields = ("path", "form", "data", "messages", "problems", "stray", "error")
+
+    def __init__(self, path: str, form: str = "raw", data: bytes = b"",
+                 messages: list[Message] | None = None, problems: list[Problem] | None = None,
+                 stray: list[Problem] | None = None, error: str | None = None):
+        self.path = path
+        self.form = form
+        self.data = data
+        self.messages = [] if messages is None else messages
+        self.problems = [] if problems is None else problems
+        self.stray = [] if stray is None else stray
+        self.error = error
 
     def problems_for(self, index: int) -> list[Problem]:
         """Problems shown with message ``index``: its own, plus stray bytes next to it."""
@@ -96,16 +100,21 @@ def looks_like_text(data: bytes) -> bool:
     return decode_text(data) is not None
 
 
-@dataclass
-class HexText:
-    """Bytes read from hex text, the unreadable tokens, and which line each byte came from."""
+class HexText(Record):
+    """Bytes read from hex text, the unreadable tokens, and which line each byte came from.
+    ``line_starts``: stream offset where the bytes of each line in ``line_numbers`` begin;
+    ``first_bad``: the first unreadable token and its line, for a short summary."""
 
-    data: bytes
-    problems: list[Problem]
-    tokens: int
-    line_starts: list[int]  # stream offset where the bytes of each line in ``line_numbers`` begin
-    line_numbers: list[int]
-    first_bad: str = ""  # the first unreadable token and its line, for a short summary
+    _fields = ("data", "problems", "tokens", "line_starts", "line_numbers", "first_bad")
+
+    def __init__(self, data: bytes, problems: list[Problem], tokens: int, line_starts: list[int],
+                 line_numbers: list[int], first_bad: str = ""):
+        self.data = data
+        self.problems = problems
+        self.tokens = tokens
+        self.line_starts = line_starts
+        self.line_numbers = line_numbers
+        self.first_bad = first_bad
 
     def line_of(self, offset: int) -> int:
         k = bisect_right(self.line_starts, offset) - 1
@@ -251,6 +260,8 @@ def _read_zip(data: bytes, path: str, foreign: Iterable[ForeignReader], depth: i
         return [SourceFile(path=path, form="zip", data=data,
                            error=f"zip nested {depth} levels deep; at most {MAX_ZIP_DEPTH - 1} "
                                  "level(s) of zip inside zip are opened")]
+    import zipfile  # here, not at the top: most files are not zips, and zipfile is slow to import
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not _skipped_member(i.filename)]

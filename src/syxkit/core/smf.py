@@ -17,24 +17,27 @@ from __future__ import annotations
 import io
 import struct
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 from syxkit.core.framing import Framed, frame
 from syxkit.core.message import Problem
+from syxkit.core.record import Record
 
 
 class SMFError(ValueError):
     """The file is not a readable MIDI file at all (its header is missing or broken)."""
 
 
-@dataclass
-class SysexStream:
+class SysexStream(Record):
     """The SysEx bytes of one track joined in order, with where each piece sat in the file."""
 
-    track: int
-    data: bytearray = field(default_factory=bytearray)
-    stream_offsets: list[int] = field(default_factory=list)
-    file_offsets: list[int] = field(default_factory=list)
+    _fields = ("track", "data", "stream_offsets", "file_offsets")
+
+    def __init__(self, track: int, data: bytearray | None = None,
+                 stream_offsets: list[int] | None = None, file_offsets: list[int] | None = None):
+        self.track = track
+        self.data = bytearray() if data is None else data
+        self.stream_offsets = [] if stream_offsets is None else stream_offsets
+        self.file_offsets = [] if file_offsets is None else file_offsets
 
     def add(self, file_offset: int, piece: bytes) -> None:
         if not piece:

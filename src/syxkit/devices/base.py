@@ -9,10 +9,13 @@ I/O: they take bytes and return bytes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
 
 from syxkit.core.message import Message, Problem
+from syxkit.core.record import Record
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
 class DeviceError(Exception):
@@ -28,34 +31,50 @@ class OptionError(DeviceError):
     usage error (the CLI exits 2), not as a failed file or device."""
 
 
-@dataclass
-class Dump:
-    """What a message (or a part of a bulk message) means for a device."""
+class Dump(Record):
+    """What a message (or a part of a bulk message) means for a device.
 
-    device: str
-    kind: str
-    message: Message | None = None
-    model: str | None = None
-    channel: int | None = None  # 1-16
-    bank: int | None = None
-    program: int | None = None  # as on the wire
-    slot: str | None = None
-    name: str | None = None
-    checksum: str = "none"  # ok | bad | none
-    payload: bytes | None = None  # decoded logical bytes
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    parts: list[Dump] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    index: int | None = None  # position inside a bulk message (parts)
-    # Framing problems the device explains as normal for this message (e.g. a host-side
-    # handshake capture never ends with F7): they are not shown as problems.
-    waived: list[Problem] = field(default_factory=list)
-    # Where the device stores this message when it is sent, in the device's panel terms, with
-    # the wire bytes that decide it (e.g. "bank 4, program 7 (B=04 P=07, C=1: store in bank
-    # B)" or "edit buffer, not stored"). None when the message is not stored anywhere.
-    # ``info`` shows it; ``--verify`` reads back from here, never from the command's intent.
-    store: str | None = None
+    A plain class, not a dataclass: it is on the start path of ``syxkit info`` (see
+    syxkit.core.record); keyword arguments as a dataclass's.
+    """
+
+    _fields = ("device", "kind", "message", "model", "channel", "bank", "program", "slot", "name",
+               "checksum", "payload", "problems", "notes", "parts", "details", "index", "waived",
+               "store")
+
+    def __init__(self, device: str, kind: str, message: Message | None = None,
+                 model: str | None = None, channel: int | None = None, bank: int | None = None,
+                 program: int | None = None, slot: str | None = None, name: str | None = None,
+                 checksum: str = "none", payload: bytes | None = None,
+                 problems: list[Problem] | None = None, notes: list[str] | None = None,
+                 parts: list[Dump] | None = None, details: dict[str, Any] | None = None,
+                 index: int | None = None, waived: list[Problem] | None = None,
+                 store: str | None = None):
+        self.device = device
+        self.kind = kind
+        self.message = message
+        self.model = model
+        self.channel = channel  # 1-16
+        self.bank = bank
+        self.program = program  # as on the wire
+        self.slot = slot
+        self.name = name
+        self.checksum = checksum  # ok | bad | none
+        self.payload = payload  # decoded logical bytes
+        self.problems = [] if problems is None else problems
+        self.notes = [] if notes is None else notes
+        self.parts = [] if parts is None else parts
+        self.details = {} if details is None else details
+        self.index = index  # position inside a bulk message (parts)
+        # Framing problems the device explains as normal for this message (e.g. a host-side
+        # handshake capture never ends with F7): they are not shown as problems.
+        self.waived = [] if waived is None else waived
+        # Where the device stores this message when it is sent, in the device's panel terms,
+        # with the wire bytes that decide it (e.g. "bank 4, program 7 (B=04 P=07, C=1: store
+        # in bank B)" or "edit buffer, not stored"). None when the message is not stored
+        # anywhere. ``info`` shows it; ``--verify`` reads back from here, never from the
+        # command's intent.
+        self.store = store
 
     def summary(self) -> dict[str, Any]:
         """The fields ``info --json`` shows for a part."""
@@ -66,15 +85,17 @@ class Dump:
         }
 
 
-@dataclass
-class Output:
+class Output(Record):
     """A file an operation produces: a suggested name and its bytes."""
 
-    name: str
-    data: bytes
-    # What the operation changed that the user should hear about (e.g. "name dropped"); the CLI
-    # prints these on stderr.
-    notes: list[str] = field(default_factory=list)
+    _fields = ("name", "data", "notes")
+
+    def __init__(self, name: str, data: bytes, notes: list[str] | None = None):
+        self.name = name
+        self.data = data
+        # What the operation changed that the user should hear about (e.g. "name dropped");
+        # the CLI prints these on stderr.
+        self.notes = [] if notes is None else notes
 
 
 class Options:

@@ -17,11 +17,15 @@ Two rules make round trips exact:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections import namedtuple
+from collections.abc import Iterable
 
+from syxkit.core.record import Record
 from syxkit.devices.base import DeviceError
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Missing:
@@ -76,27 +80,30 @@ class ParamError(DeviceError):
 
 # -- schema -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(namedtuple("Leaf", ['expected', 'check', 'plural', 'lo', 'hi', 'choices', 'nullable'], defaults=("", None, None, None, False,))):
     """One value: ``expected`` in words (singular), ``plural`` for lists of them, and a check."""
 
-    expected: str
-    check: Callable[[Any], bool]
-    plural: str = ""
+    __slots__ = ()  # fields as listed in the comments below
+
+    # expected: str
+    # check: Callable[[Any], bool]
+    # plural: str = ""
     # What ``check`` accepts, as data (for editors and ``syxkit set``): a whole-number range,
     # or the values to choose from; ``nullable``: null is accepted too. None: not described.
-    lo: int | None = None
-    hi: int | None = None
-    choices: tuple[Any, ...] | None = None
-    nullable: bool = False
+    # lo: int | None = None
+    # hi: int | None = None
+    # choices: tuple[Any, ...] | None = None
+    # nullable: bool = False
 
 
-@dataclass
-class Items:
+class Items(Record):
     """A list of exactly ``count`` items of one schema."""
 
-    count: int
-    item: Any
+    _fields = ("count", "item")
+
+    def __init__(self, count: int, item: Any):
+        self.count = count
+        self.item = item
 
     @property
     def expected(self) -> str:
@@ -106,14 +113,17 @@ class Items:
         return f"a list of {self.count} {what}"
 
 
-@dataclass
-class Node:
+class Node(Record):
     """An object with known keys. ``optional`` keys may be left out even without a base;
     ``free`` keys are passed through unchecked (the device checks them: ``raw`` and the like)."""
 
-    fields: dict[str, Any] = field(default_factory=dict)
-    optional: set[str] = field(default_factory=set)
-    free: set[str] = field(default_factory=set)
+    _fields = ("fields", "optional", "free")
+
+    def __init__(self, fields: dict[str, Any] | None = None, optional: set[str] | None = None,
+                 free: set[str] | None = None):
+        self.fields = {} if fields is None else fields
+        self.optional = set() if optional is None else optional
+        self.free = set() if free is None else free
 
     @property
     def expected(self) -> str:
@@ -181,11 +191,13 @@ def _merge_items(items: list[Any]) -> Any:
     return PerIndex(items)
 
 
-@dataclass
-class PerIndex:
+class PerIndex(Record):
     """List items whose schemas differ by position."""
 
-    items: list[Any]
+    _fields = ("items",)
+
+    def __init__(self, items: list[Any]):
+        self.items = items
 
     def __getitem__(self, i: int) -> Any:
         return self.items[i]

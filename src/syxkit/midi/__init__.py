@@ -13,7 +13,11 @@ coremidi       macOS CoreMIDI through python-rtmidi                   no
 winmm          Windows MME through python-rtmidi                      no
 rtmidi-jack    JACK through python-rtmidi                             no
 serial         a serial port at 31,250 baud (pyserial, optional)      yes
+browser        a page of ``syxkit web`` offering its Web MIDI ports   no
 =============  =====================================================  ===============
+
+``browser`` comes last: its ports exist only while a page has its MIDI switch on, and another
+process reaches them through the running server (see :mod:`syxkit.midi.browser_backend`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from syxkit.midi.browser_backend import BrowserBackend
 from syxkit.midi.jack_backend import JackBackend
 from syxkit.midi.ports import (
     Backend,
@@ -41,7 +46,7 @@ from syxkit.transfer.transport import PacedTransport, Transport
 
 BACKENDS: tuple[Backend, ...] = (
     JackBackend(), RawMidiBackend(), AlsaBackend(), CoreMidiBackend(), WinMmBackend(),
-    RtMidiJackBackend(), SerialBackend(),
+    RtMidiJackBackend(), SerialBackend(), BrowserBackend(),
 )
 BACKEND_NAMES = tuple(b.name for b in BACKENDS)
 DEFAULT_RATE = object()  # "not given": each backend's own default pace
@@ -129,6 +134,9 @@ def open_port(port: str | None, *, backend_name: str = "auto", in_port: str | No
     wanted = " and ".join(w for w, n in (("an input", need_input), ("an output", need_output)) if n)
     spec = port or source_spec or sink_spec
     usable = [r for r in reports if r.available]
+    if not usable and len(reports) == 1:
+        # one backend asked for by name: its own reason is the whole answer
+        raise PortError(f"{reports[0].name}: {reports[0].reason}")
     if not usable:
         raise PortError("no MIDI backend is available here: "
                         + "; ".join(f"{r.name}: {r.reason}" for r in reports))

@@ -8,14 +8,20 @@ VZ for now: our VZ spec names no edit-area message, and a voice dump goes to a m
 
 Each send is an ordinary ``send`` job of :mod:`syxkit.ops.jobs` (same transports, pacing and
 handshake, one job per port). Coalescing: while an audition runs on a port, a new one waits
-as the port's one pending send; a newer one replaces it, so only the latest values are heard
-next and the edits in between are dropped.
+in the port's queue; a newer one replaces a send waiting at the end of the queue, so only the
+latest values are heard next and the edits in between are dropped.
+
+The test note (a ``note`` job: note on, a hold, note off) goes through the same queue and is
+never coalesced or dropped: it leaves after every edit submitted before it, so it sounds the
+sound as edited when the button was pressed. It plays on the MIDI channel the audition's
+message addresses (CZ: the tone's 7n); a message for every channel (K-Station SysEx channel
+7F) names none, and then the channel asked for (default 1) is used.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from syxkit.devices.base import Device, DeviceError, OptionError, Options
@@ -64,10 +70,33 @@ def edit_buffer_bytes(dev: Device, data: bytes, model: str | None) -> tuple[byte
     return built, options
 
 
+def audition_channel(dev: Device, built: bytes) -> int | None:
+    """The MIDI channel (1-16) the audition's rebuilt message is addressed to; None when it
+    names none (a message for any channel) or the dumps disagree."""
+    from syxkit.inspect import entries, load_bytes
+
+    channels = {e.dump.channel for src in load_bytes(built, "audition") for e in entries(src)
+                if e.dump is not None and e.dump.device == dev.id}
+    return channels.pop() if len(channels) == 1 else None
+
+
+def note_channel(dev: Device, built: bytes, asked: int | None) -> int:
+    """The test note's channel: the audition's own; ``asked`` only where the audition names
+    none (a different one would play a synth that never got the edited sound)."""
+    own = audition_channel(dev, built)
+    if own is None:
+        return 1 if asked is None else asked
+    if asked is not None and asked != own:
+        raise OptionError(f"test note: the audition sends this sound on channel {own}; a note "
+                          f"on channel {asked} would not play it")
+    return own
+
+
 @dataclass
 class _Port:
     job: Job
-    pending: JobSpec | None = None
+    # waiting jobs in order: edits ("send") and test notes ("note")
+    queue: list[JobSpec] = field(default_factory=list)
     dropped: int = 0
 
 
@@ -80,16 +109,20 @@ class Auditions:
         self.lock = threading.Lock()
 
     def submit(self, spec: JobSpec) -> dict[str, Any]:
-        """Send now if the port has no audition running (Busy when another job holds it),
-        else keep ``spec`` as the port's pending send. Answers {state: "sent"|"queued",
-        job, dropped}."""
+        """Start ``spec`` now if the port has no audition running (Busy when another job
+        holds it), else queue it behind what waits there (an edit replaces an edit waiting
+        last). Answers {state: "sent"|"queued", job, dropped}: ``job`` is the one started, or
+        the one running ahead of the queue."""
         key = _key(spec.port)
         with self.lock:
             port = self.ports.get(key)
             if port is not None:
-                if port.pending is not None:
+                last = port.queue[-1] if port.queue else None
+                if spec.command == "send" and last is not None and last.command == "send":
                     port.dropped += 1
-                port.pending = spec
+                    port.queue[-1] = spec
+                else:
+                    port.queue.append(spec)
                 return {"state": "queued", "job": port.job.id, "dropped": port.dropped}
             job = self.jobs.start(spec)
             self.ports[key] = _Port(job)
@@ -98,14 +131,14 @@ class Auditions:
         return {"state": "sent", "job": job.id, "dropped": 0}
 
     def _follow(self, key: str) -> None:
-        """Wait for the port's running send; then start the pending one, if any."""
+        """Wait for the port's running job; then start the next waiting one, if any."""
         while True:
             with self.lock:
                 job = self.ports[key].job
             self.jobs.wait(job.id, timeout=3600)
             with self.lock:
                 port = self.ports[key]
-                spec, port.pending = port.pending, None
+                spec = port.queue.pop(0) if port.queue else None
                 if spec is None:
                     del self.ports[key]
                     return

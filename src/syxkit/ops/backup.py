@@ -348,7 +348,13 @@ class BackupFiles:
         written = []
         try:
             for out in outputs:
-                written.append((out.name, atomic_write(folder / file_name(out.name), out.data)))
+                path = folder / file_name(out.name)
+                if self.interim.get(out.name) == path and _holds(path, out.data):
+                    # saved whole (atomically, synced) by keep the moment it was complete:
+                    # a second write would only cost another sync per object
+                    written.append((out.name, path))
+                else:
+                    written.append((out.name, atomic_write(path, out.data)))
             finals = {p for _, p in written}
             for p in self.interim.values():
                 if p not in finals:
@@ -370,6 +376,14 @@ class BackupFiles:
             mine = {p.name for _, p in written} | {combined.name, "manifest.json"}
             replaced = sorted(mine & set(self.earlier))
         return BackupResult(folder, written, combined, manifest_path, manifest, replaced)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """``path`` is a regular file holding exactly ``data``."""
+    try:
+        return path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 # -- send ----------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from syxkit.devices.base import Device, DeviceError, OptionError
 from syxkit.ops import backup as ops
 
 COMMANDS = ("backup", "request", "send", "receive")
+# Started by the server itself, never through POST /api/jobs: the editor's test note.
+INTERNAL_COMMANDS = ("note",)
 STATES = ("running", "done", "failed", "cancelled")
 
 
@@ -50,6 +52,8 @@ class JobSpec:
     # send: these bytes as they are, built by the server (audition: the edited sound already
     # addressed to the edit buffer, so the page never chooses where it lands)
     data: bytes | None = None
+    # note: {channel, note, velocity, hold} (the editor's test note; nothing is read back)
+    note: dict[str, Any] | None = None
 
 
 # The options a job takes, as the CLI's flags (unknown keys are a usage error, never ignored).
@@ -184,7 +188,7 @@ class Jobs:
         return job
 
     def _check(self, spec: JobSpec) -> Device:
-        if spec.command not in COMMANDS:
+        if spec.command not in COMMANDS + INTERNAL_COMMANDS:
             raise OptionError(f"command {spec.command!r}: use one of {', '.join(COMMANDS)}")
         unknown = set(spec.options) - OPTION_KEYS
         if unknown:
@@ -213,6 +217,14 @@ class Jobs:
                 pass
         if spec.command == "send" and not spec.patch_ids and not spec.bank and spec.data is None:
             raise OptionError("send needs patch_ids or bank")
+        if spec.command == "note":
+            from syxkit.protocols.note import check_note
+
+            n = spec.note or {}
+            try:
+                check_note(int(n["channel"]), int(n["note"]), int(n["velocity"]), float(n["hold"]))
+            except (KeyError, TypeError, ValueError):
+                raise OptionError("note needs channel, note, velocity and hold") from None
         return dev
 
     def _options(self, spec: JobSpec, dev: Device, form: str) -> Any:
@@ -234,12 +246,12 @@ class Jobs:
         try:
             return opener(spec.port, backend_name=spec.backend or "auto", in_port=o.get("in_port"),
                           out_port=o.get("out_port"), rate=rate, client_name=f"syxkit-web-{spec.command}",
-                          need_input=spec.command != "send")
+                          need_input=spec.command not in ("send", "note"))
         except PortError as exc:
             raise DeviceError(str(exc)) from None
 
     def _folder(self, spec: JobSpec, dev: Device | None) -> Path:
-        if spec.data is not None and dev is not None:
+        if (spec.data is not None or spec.command == "note") and dev is not None:
             # Auditions come one per edit: they share one folder (only a failed one writes
             # its recovery file there) instead of a new folder per change.
             return self.root / f"{dev.id}-audition"
@@ -305,8 +317,14 @@ class Jobs:
 
     @staticmethod
     def _objects_done(job: Job, count: int) -> None:
-        job.progress["objects"] = count
-        job.progress["objects_expected"] = max(count, job.progress.get("objects_expected") or 0)
+        """A finished transfer has done every object it expected. Counted in the protocol's
+        own unit when it gave one, the unit the progress bar showed while it ran (a VZ bulk is
+        64 voices in one file, a K-Station backup 201 programs and its global data in five
+        files): "1 / 64 objects" on a done job would read as 63 missing. ``count`` (files or
+        outputs) only when the protocol gave no total, or a smaller one."""
+        total = max(count, job.progress.get("objects_expected") or 0)
+        job.progress["objects"] = total
+        job.progress["objects_expected"] = total
 
     def _backup(self, job: Job, dev: Device, opened: Any, data: bytes) -> None:
         form = self._form(job, opened)
@@ -378,6 +396,29 @@ class Jobs:
         if verify:
             job.result["verify"] = verify
         job.outcome = "done"
+
+    def _note(self, job: Job, dev: Device, opened: Any, data: bytes) -> None:
+        from syxkit.protocols.note import TestNote
+        from syxkit.transfer import engine
+
+        n = job.spec.note or {}
+        protocol = TestNote(dev.id, int(n["channel"]), int(n["note"]), int(n["velocity"]),
+                            float(n["hold"]))
+        tap = ops.Tap(opened.transport)
+        try:
+            job.result.update(engine.run(protocol, tap, on_event=job.on_event, cancel=job.cancel))
+            job.outcome = "done"
+        except engine.TransferError as exc:  # cancelled: the note must not keep sounding
+            job.outcome = "cancelled" if isinstance(exc, engine.Cancelled) else "failed"
+            job.error = str(exc)
+        finally:
+            try:
+                off = protocol.release()
+                if off:
+                    tap.write(off)
+            finally:
+                job.result["sent"] = tap.sent.hex(" ")
+                opened.transport.close()
 
     def _receive(self, job: Job, dev: Device | None, opened: Any, data: bytes) -> None:
         from syxkit.midi.recorder import Recorder

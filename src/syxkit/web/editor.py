@@ -23,7 +23,7 @@ from syxkit.library.store import Library, Patch
 from syxkit.library.versions import save_over, save_version
 from syxkit.ops import edit as ops
 from syxkit.ops import jobs as job_ops
-from syxkit.ops.audition import Auditions, edit_buffer_bytes
+from syxkit.ops.audition import Auditions, edit_buffer_bytes, note_channel
 
 
 class EditBody(BaseModel):
@@ -44,6 +44,14 @@ class AuditionBody(BaseModel):
     port: str = Field(description="A port as GET /api/ports lists it")
     backend: str = Field("auto", description="A backend of GET /api/ports, or auto")
     model: str | None = Field(None, description="The device's model (default: the patch's)")
+
+
+class NoteBody(AuditionBody):
+    note: int = Field(60, ge=0, le=127, description="MIDI note number (60 = middle C)")
+    velocity: int = Field(100, ge=1, le=127)
+    hold_ms: int = Field(400, ge=20, le=10000, description="Time between note on and note off")
+    channel: int | None = Field(None, ge=1, le=16, description="Only where the audition's "
+                                "message names no channel (K-Station: 7F); default 1")
 
 
 class VariationBody(BaseModel):
@@ -112,6 +120,34 @@ def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
             raise HTTPException(409, str(exc)) from None
         except OptionError as exc:
             raise HTTPException(422, str(exc)) from None
+
+    @app.post("/api/patches/{patch_id}/audition/note")
+    def patch_audition_note(patch_id: int, body: NoteBody):
+        """Play a test note on ``port``: note on, ``hold_ms``, note off, on the MIDI channel
+        the audition sends this sound on. It waits behind the audition's queued edits on the
+        port, so it plays the sound as edited so far. Answers {state: sent|queued, job,
+        dropped, channel, note, velocity}; 409 when another job holds the port; 422 for a
+        device without an edit-buffer send or a channel the audition does not use."""
+        if auditions is None:
+            raise HTTPException(503, "this server has no MIDI jobs")
+        library = lib()
+        patch = library.get(patch_id)
+        _, edited = _edited(library, patch, body.values)
+        model = body.model or patch.model
+        dev = driver(patch.device)
+        try:
+            data, _ = edit_buffer_bytes(dev, edited.data, model)
+            channel = note_channel(dev, data, body.channel)
+            note = {"channel": channel, "note": body.note, "velocity": body.velocity,
+                    "hold": body.hold_ms / 1000}
+            answer = auditions.submit(job_ops.JobSpec(
+                command="note", port=body.port, device=patch.device, model=model,
+                backend=body.backend, note=note))
+        except job_ops.Busy as exc:
+            raise HTTPException(409, str(exc)) from None
+        except OptionError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return {**answer, "channel": channel, "note": body.note, "velocity": body.velocity}
 
     @app.get("/api/patches/{patch_id}/fields")
     def patch_fields(patch_id: int):

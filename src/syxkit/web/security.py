@@ -11,6 +11,8 @@ covers every route, the page, static files, 404s and the OpenAPI document alike)
   from this server's own origin; without an Origin it must carry the Bearer token (a script:
   browsers always send Origin on these methods, so a cookie-only request without one is not a
   page of ours).
+- WebSockets (the page's Web MIDI, the CLI's relay): the same Host and token; an Origin, when
+  sent (browsers always do), must be this server's own; without one, only the Bearer token.
 - Headers on every answer: a Content-Security-Policy that allows only this origin's own files
   and no inline script, nosniff, no framing, no Referer.
 """
@@ -67,10 +69,13 @@ class Guard:
         self.cookie = f"syxkit_token_{port}"  # per port: cookies are shared across ports
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
                 await self.app(scope, receive, send)
-            return  # no websockets
+            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         host = headers.get("host", "").strip().lower()
@@ -109,6 +114,29 @@ class Guard:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The page's Web MIDI socket and the CLI's relay: the same Host and token rules; a
+        browser always sends Origin on a WebSocket, which must be this server's own (a page
+        of another site could otherwise open one with our cookie); without an Origin only the
+        Bearer token (a script) is let in. Refused before the handshake completes (HTTP 403)."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        host = headers.get("host", "").strip().lower()
+        bearer = self._bearer(headers.get("authorization", ""))
+        by_cookie = self._matches(self._cookie(headers.get("cookie", "")))
+        origin = headers.get("origin")
+        ok = host in self.hosts and (bearer or by_cookie)
+        if ok and origin is not None:
+            ok = origin.lower() == f"http://{host}"
+        elif ok:
+            ok = bearer
+        if not ok:
+            message = await receive()  # websocket.connect
+            if message.get("type") == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
 
     def _matches(self, value: str | None) -> bool:
         return bool(value) and hmac.compare_digest(value.encode(), self.token.encode())

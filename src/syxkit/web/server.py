@@ -60,10 +60,18 @@ class Served:
         """Answer until stopped (Ctrl-C, SIGTERM or :meth:`stop`)."""
         import uvicorn
 
+        from syxkit.midi.browser_backend import remove_state, write_state
+
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
                                 server_header=False, timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
-        self.server.run(sockets=[self.sock])
+        # Where CLI commands find this server to use the page's Web MIDI ports (--backend
+        # browser): address and token in a 0600 file of the user's runtime folder.
+        state = write_state(self.base, self.token, self.port)
+        try:
+            self.server.run(sockets=[self.sock])
+        finally:
+            remove_state(state)
 
     def start(self) -> threading.Thread:
         """Answer from a thread (for the demo's one look at the page); :meth:`stop` ends it."""

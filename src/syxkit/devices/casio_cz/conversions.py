@@ -7,17 +7,17 @@ used to show a tone and to store a value the user changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import namedtuple
 
 
-@dataclass(frozen=True)
-class Scale:
+class Scale(namedtuple("Scale", ['name', 'to_panel', 'to_stored'])):
     """One envelope scale (spec table "Panel value <-> stored value")."""
 
-    name: str
-    to_panel: Callable[[int], int]
-    to_stored: Callable[[int], int]
+    __slots__ = ()  # fields as listed in the comments below
+
+    # name: str
+    # to_panel: Callable[[int], int]
+    # to_stored: Callable[[int], int]
 
 
 def _clamp(v: int) -> int:

@@ -3,8 +3,6 @@ Device interface."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from syxkit.core.codecs import decode_name, encode_name
 from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
@@ -30,6 +28,10 @@ from syxkit.devices.params import (
     integer,
     leaf_or_null,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 # Message kinds whose params are rebuilt from fields; everything else (and anything with a
 # problem) round-trips as its original bytes.

@@ -9,7 +9,7 @@ it was made for. So a slot is named for a model when the model is known, and oth
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from syxkit.devices.base import DeviceError
 from syxkit.devices.casio_cz.table import EDIT_BUFFER
@@ -31,16 +31,17 @@ REQUEST_NAMES = (
 )
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(namedtuple("Area", ['kind', 'first', 'count', 'writable', 'bank_size', 'number_base'], defaults=(None, 1,))):
     """A run of program addresses of one kind on one model."""
 
-    kind: str  # "Preset", "Internal", "Cartridge", "" (CZ-1 banks carry no area name), "Slot"
-    first: int
-    count: int
-    writable: bool
-    bank_size: int | None = None  # slots per lettered bank (A1-A8, B1-B8, ...)
-    number_base: int = 1  # what the first slot is called when not lettered
+    __slots__ = ()  # fields as listed in the comments below
+
+    # kind: str  # "Preset", "Internal", "Cartridge", "" (CZ-1 banks carry no area name), "Slot"
+    # first: int
+    # count: int
+    # writable: bool
+    # bank_size: int | None = None  # slots per lettered bank (A1-A8, B1-B8, ...)
+    # number_base: int = 1  # what the first slot is called when not lettered
 
     def label(self, pp: int) -> str:
         i = pp - self.first
@@ -54,15 +55,16 @@ class Area:
         return self.first <= pp < self.first + self.count
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(namedtuple("Layout", ['name', 'areas', 'internal', 'bank_size', 'edit_buffer_note'], defaults=("",))):
     """One model family's address map (spec, "Program addresses pp")."""
 
-    name: str  # how a slot reading names the family, e.g. "CZ-3000/5000"
-    areas: tuple[Area, ...]
-    internal: int  # the first address a bank is written to by default
-    bank_size: int | None  # tones per bank file when the model has lettered banks
-    edit_buffer_note: str = ""
+    __slots__ = ()  # fields as listed in the comments below
+
+    # name: str  # how a slot reading names the family, e.g. "CZ-3000/5000"
+    # areas: tuple[Area, ...]
+    # internal: int  # the first address a bank is written to by default
+    # bank_size: int | None  # tones per bank file when the model has lettered banks
+    # edit_buffer_note: str = ""
 
     def area(self, pp: int) -> Area | None:
         return next((a for a in self.areas if pp in a), None)

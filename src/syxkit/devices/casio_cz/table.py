@@ -9,7 +9,7 @@ spells out header bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 HEADER = b"\xf0\x44\x00\x00"  # Casio (44), then 00 00 for the CZ family
 CHANNEL_BASE = 0x70  # the fifth byte is 7n, n = MIDI channel - 1
@@ -31,18 +31,19 @@ CZ1_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 *-/."
 EDIT_BUFFER = 0x60  # the "sound area": every model takes a tone sent there without storing it
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(namedtuple("Command", ['code', 'kind', 'what', 'program', 'data_bytes', 'value', 'model', 'request_of'], defaults=(False, 0, False, None, None,))):
     """One command byte of the CZ protocol."""
 
-    code: int
-    kind: str  # Dump.kind of a message with this command
-    what: str  # the object it concerns, in words
-    program: bool = False  # a program address byte pp follows the command
-    data_bytes: int = 0  # logical bytes of nibble data after the header (receive forms)
-    value: bool = False  # a single value byte follows (control messages)
-    model: str | None = None  # set when only one model knows the command
-    request_of: int | None = None  # for send requests: the receive command of the same object
+    __slots__ = ()  # fields as listed in the comments below
+
+    # code: int
+    # kind: str  # Dump.kind of a message with this command
+    # what: str  # the object it concerns, in words
+    # program: bool = False  # a program address byte pp follows the command
+    # data_bytes: int = 0  # logical bytes of nibble data after the header (receive forms)
+    # value: bool = False  # a single value byte follows (control messages)
+    # model: str | None = None  # set when only one model knows the command
+    # request_of: int | None = None  # for send requests: the receive command of the same object
 
 
 # Objects that travel as data: tone, CZ-1 named tone, CZ-1 operation memory.

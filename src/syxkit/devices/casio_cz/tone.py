@@ -14,9 +14,7 @@ all), and an edited value re-derives its stored bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections import namedtuple
 
 from syxkit.devices.casio_cz.conversions import (
     DCA_KEY_FOLLOW,
@@ -42,16 +40,20 @@ from syxkit.devices.params import (
     validate,
 )
 
-Path = tuple[Any, ...]
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
+
+Path = tuple  # a parameter's key: names and indexes, as tuple[Any, ...] (a plain alias: typing is not imported at start)
 
 
-@dataclass(frozen=True)
-class Context:
-    cz1: bool  # a CZ-1 tone with name: the CZ-1-only fields exist and its DCW key follow scale
+class Context(namedtuple("Context", ['cz1'])):
+
+    __slots__ = ()  # fields as listed in the comments below
+    # cz1: bool  # a CZ-1 tone with name: the CZ-1-only fields exist and its DCW key follow scale
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(namedtuple("Param", ['keys', 'get', 'put', 'check', 'doc', 'offsets', 'cz1_only', 'levels_of'], defaults=(False, None,))):
     """One entry of the tone table.
 
     ``keys`` are where the value(s) sit in the decoded JSON (two keys for the waveform pair,
@@ -61,14 +63,16 @@ class Param:
     against it, and ``decode`` notes stored values outside it.
     """
 
-    keys: tuple[Path, ...]
-    get: Callable[[bytes, Context], tuple]
-    put: Callable[[bytearray, tuple, Context], None]
-    check: Leaf
-    doc: str
-    offsets: tuple[int, ...]
-    cz1_only: bool = False
-    levels_of: int | None = None  # first step byte of the envelope whose levels this sets
+    __slots__ = ()  # fields as listed in the comments below
+
+    # keys: tuple[Path, ...]
+    # get: Callable[[bytes, Context], tuple]
+    # put: Callable[[bytearray, tuple, Context], None]
+    # check: Leaf
+    # doc: str
+    # offsets: tuple[int, ...]
+    # cz1_only: bool = False
+    # levels_of: int | None = None  # first step byte of the envelope whose levels this sets
 
 
 def _int_range(lo: int, hi: int) -> Leaf:

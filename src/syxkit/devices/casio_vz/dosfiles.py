@@ -8,7 +8,6 @@ bytes in ``raw`` and maps positions back to them, so problems name offsets in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from syxkit.core.codecs import nibbles_hi_first
@@ -29,13 +28,25 @@ _PRINTABLE = range(0x20, 0x7F)
 _EXTENSION_KIND = {"O": OPMEM.kind, "P": VOICE.kind}
 
 
-@dataclass(slots=True, repr=False)
 class RecordMessage(Message):
-    """A librarian record standing as the single SysEx message it is equivalent to."""
+    """A librarian record standing as the single SysEx message it is equivalent to: a
+    :class:`Message` with the record's kind, number and the file's record count."""
 
-    kind: str = "voice"
-    record: int = 0
-    records: int = 1
+    __slots__ = ("kind", "record", "records")
+
+    def __init__(self, *args, kind: str = "voice", record: int = 0, records: int = 1, **kw):
+        super().__init__(*args, **kw)
+        self.kind = kind
+        self.record = record
+        self.records = records
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return Message.__eq__(self, other) and (self.kind, self.record, self.records) == (
+            other.kind, other.record, other.records)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     def locate(self, pos: int) -> int:
         """Position in the synthesised message -> offset in the file: the header stands for the
