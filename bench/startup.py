@@ -6,14 +6,16 @@ on a shared machine falls on all of them alike):
 
 - ``python -c pass``: the interpreter syxkit runs on, doing nothing (the floor);
 - ``syxkit --version``;
-- ``syxkit info TONE.syx``: one CZ tone, built from the CZ driver's example;
-- ``syxkit info --json TONE.syx``: the same without the table (so without rich), to show what
-  the table costs;
+- ``syxkit info EXAMPLE.syx``, once per built-in driver: its example dump (``example()``: a CZ
+  tone, a VZ voice, an RZ-1 sample RAM, a K-Station program, a DTX kit), since each driver
+  brings its own modules to the start;
+- ``syxkit info --json TONE.syx``: the CZ tone as JSON, to compare with the piped table;
 - ``syxkit lib search demo``: a library of the drivers' example dumps, made in a temp folder.
 
 For each: the median wall time over ``--repeat`` rounds and the median CPU time (user + system
 of the child process, which other load on the machine disturbs less), each also as a ratio to
-``python -c pass``. The target is ``syxkit info`` on one file within 4x of a bare Python start.
+``python -c pass``. The target is ``syxkit info`` on one file within 4x of a bare Python start,
+for every device: the verdict line says whether each ``syxkit info`` row is.
 
 Bytecode: by default every process caches compiled modules in a temporary folder
 (``PYTHONPYCACHEPREFIX``), after warm-up runs: that is what an installed syxkit has after its
@@ -49,22 +51,23 @@ def syxkit_command(explicit: str | None) -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "syxkit"]
 
 
-def make_inputs(folder: Path, syxkit: list[str], env: dict[str, str]) -> tuple[Path, Path]:
-    """A CZ tone file, and a small library holding every driver's example dump."""
+def make_inputs(folder: Path, syxkit: list[str], env: dict[str, str]) -> tuple[dict[str, Path], Path]:
+    """Every built-in driver's example dump as a file (by device id), and a small library
+    holding them."""
     from syxkit.devices import registry
 
     examples = folder / "examples"
     examples.mkdir()
-    for dev in registry.devices():
-        data = dev.example()
-        if data is not None:
-            (examples / f"{dev.id}.syx").write_bytes(data)
-    tone = examples / "casio-cz.syx"
-    if not tone.is_file():
-        raise SystemExit("the CZ driver has no example tone to time 'syxkit info' on")
+    files: dict[str, Path] = {}
+    for builtin in registry.BUILTIN:  # built-ins only: a plug-in's start is its own business
+        data = registry.get(builtin.id).example()
+        if data is None:
+            raise SystemExit(f"the {builtin.id} driver has no example dump to time 'syxkit info' on")
+        files[builtin.id] = examples / f"{builtin.id}.syx"
+        files[builtin.id].write_bytes(data)
     library = folder / "library.sqlite"
     run(syxkit + ["lib", "--library", str(library), "import", str(examples)], env, check=True)
-    return tone, library
+    return files, library
 
 
 def run(cmd: list[str], env: dict[str, str], *, check: bool = False) -> subprocess.CompletedProcess:
@@ -98,12 +101,12 @@ def measure(repeat: int, warmup: int, syxkit_path: str | None, as_is: bool) -> d
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         env.pop("SYXKIT_LIBRARY", None)
-        tone, library = make_inputs(folder, syxkit, env)
+        examples, library = make_inputs(folder, syxkit, env)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "syxkit --version": syxkit + ["--version"],
-            "syxkit info (one CZ tone)": syxkit + ["info", str(tone)],
-            "syxkit info --json (same)": syxkit + ["info", "--json", str(tone)],
+            **{f"syxkit info {dev}": syxkit + ["info", str(path)] for dev, path in examples.items()},
+            "syxkit info --json casio-cz": syxkit + ["info", "--json", str(examples["casio-cz"])],
             "syxkit lib search": syxkit + ["lib", "--library", str(library), "search", "demo"],
         }
         # each command must do its job, or its time means nothing
@@ -111,8 +114,9 @@ def measure(repeat: int, warmup: int, syxkit_path: str | None, as_is: bool) -> d
                                env, check=True).stdout)
         if not found:
             raise SystemExit("the benchmark library holds no patch named 'demo'")
-        if b"casio-cz" not in run(commands["syxkit info (one CZ tone)"], env, check=True).stdout:
-            raise SystemExit("syxkit info did not recognise the CZ tone")
+        for dev in examples:
+            if f"\t{dev}".encode() not in run(commands[f"syxkit info {dev}"], env, check=True).stdout:
+                raise SystemExit(f"syxkit info did not recognise the {dev} example")
         for _ in range(warmup):  # fills the bytecode cache and the OS file cache
             for cmd in commands.values():
                 run(cmd, env, check=True)
@@ -134,22 +138,24 @@ def measure(repeat: int, warmup: int, syxkit_path: str | None, as_is: bool) -> d
             "wall_ratio": round(wall / base_wall, 2) if base_wall else None,
             "cpu_ratio": round(cpu / base_cpu, 2) if base_cpu else None,
         })
-    info = next(r for r in rows if r["command"].startswith("syxkit info"))
+    info = [r for r in rows if r["command"].startswith("syxkit info")]
+    slow = [r["command"] for r in info if r["wall_ratio"] is None or r["wall_ratio"] > TARGET]
     return {
         "python": sys.executable, "syxkit": " ".join(syxkit), "repeat": repeat,
         "bytecode": "environment as is" if as_is else "cached in a temporary folder",
         "rows": rows, "target_ratio": TARGET,
-        "info_within_target": info["wall_ratio"] is not None and info["wall_ratio"] <= TARGET,
+        "info_within_target": not slow, "info_over_target": slow,
     }
 
 
 def print_table(f: dict) -> None:
     print(f"python: {f['python']}; syxkit: {f['syxkit']}; median of {f['repeat']} runs; "
           f"bytecode {f['bytecode']}")
-    print(f"{'command':<28}{'wall ms':>9}{'x python':>10}{'CPU ms':>9}{'x python':>10}")
+    print(f"{'command':<37}{'wall ms':>9}{'x python':>10}{'CPU ms':>9}{'x python':>10}")
     for r in f["rows"]:
-        print(f"{r['command']:<28}{r['wall_ms']:>9}{r['wall_ratio']:>10}{r['cpu_ms']:>9}{r['cpu_ratio']:>10}")
-    verdict = "met" if f["info_within_target"] else "NOT met"
+        print(f"{r['command']:<37}{r['wall_ms']:>9}{r['wall_ratio']:>10}{r['cpu_ms']:>9}{r['cpu_ratio']:>10}")
+    verdict = ("met for every device" if f["info_within_target"]
+               else "NOT met by " + ", ".join(f["info_over_target"]))
     print(f"target: syxkit info within {f['target_ratio']}x of python -c pass (wall): {verdict}")
 
 

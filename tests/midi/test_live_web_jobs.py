@@ -2,9 +2,12 @@
 server and ``syxkit emulate`` in its own process. A backup started through ``POST /api/jobs``
 must hold byte for byte what the same protocol gets from the same emulator in the
 virtual-time simulator (whose tests compare it with the emulator's memory) and land in the
-library; a bank sent from the library must leave the emulator's memory as the simulated send
-does; a stalled emulator gives a failed job with its recovery file; cancel stops the job with
-nothing half-written; a second job on a busy port is refused (409)."""
+library, for all five devices, with the CLI live tests' emulator settings
+(test_live_devices.SPECS); so must one started by clicking in the Devices view in Chromium
+(one browser and one server for those tests). A bank sent from the library, and one built in
+the Banks view by dragging and sent from the Devices view, must leave the emulator's memory as
+the simulated send does; a stalled emulator gives a failed job with its recovery file; cancel
+stops the job with nothing half-written; a second job on a busy port is refused (409)."""
 
 from __future__ import annotations
 

@@ -21,16 +21,19 @@ const PAD = 10;
 const SIDEWAYS = 4; // px before a drag starts moving the rate
 // Audition: devices whose edit buffer the server can write (POST /api/patches/ID/audition), the
 // pause after the last change before the sound is sent, and where the chosen port is kept.
-const AUDITION_DEVICES = ["casio-cz", "novation-kstation"];
+const AUDITION_DEVICES = ["casio-cz", "casio-vz", "novation-kstation"];
+// Kinds limited per device: a VZ single voice lands in its edit area; where a single op-mem
+// lands is not documented, so the server refuses it.
+const AUDITION_KINDS = { "casio-vz": ["voice"] };
 const AUDITION_DELAY = 150; // ms
 const AUDITION_PORT = "syxkit.audition.port";
 // Test note: the note the user picked (kept like the port), MIDI's middle C by default.
 const NOTE_KEY = "syxkit.audition.testnote";
 const NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
 const noteName = (n) => `${NOTE_NAMES[n % 12]}${Math.floor(n / 12) - 1}`; // 60 = C4
-// Why a device with an editor has no audition (the page says so rather than hiding it).
+// Why a device (or kind) with an editor has no audition (the page says so rather than hiding it).
 const NO_AUDITION = {
-  "casio-vz": "Audition is not available for the VZ: syxkit does not send to the VZ's edit area yet, and never sends a sound to a memory slot to be heard.",
+  "casio-vz": "Audition is not available for VZ operation memories: the VZ takes a single voice into its edit area, but where a single operation memory lands is not documented, and syxkit never sends a sound to a memory slot to be heard.",
 };
 
 const same = (a, b) => a === b;
@@ -97,7 +100,10 @@ export class SyxEditor extends LitElement {
   // -- audition: the edited sound to the device's edit buffer --------------------------------------
   // The server decides where it lands (never a memory slot) and sends only the latest values when
   // changes come faster than the device takes them; the page only waits for a pause in the edits.
-  canAudition() { return AUDITION_DEVICES.includes(this.data?.device); }
+  canAudition() {
+    const d = this.data;
+    return AUDITION_DEVICES.includes(d?.device) && (AUDITION_KINDS[d.device] ?? [d.kind]).includes(d.kind);
+  }
 
   async toggleAudition(on) {
     this.auditionOn = on;

@@ -620,6 +620,10 @@ def emulate(device_id: str, port: str, backend_name: str, model: str | None, mem
         for sig, h in old.items():
             signal.signal(sig, h)
     stopped: dict[str, Any] = {"event": "stopped", "device": dev.id, "log": list(getattr(emulator, "log", []))}
+    edit_area = getattr(emulator, "edit_area", None)
+    if callable(edit_area):
+        # what a sound sent to the edit area left there (the VZ's: no request reads it back)
+        stopped["edit_area"] = edit_area().hex()
     if save_on_exit:
         data = emulator.save()
         # The emulated memory is all the user has of this session: kept elsewhere on failure.

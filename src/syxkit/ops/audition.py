@@ -2,9 +2,11 @@
 
 Where it lands is decided here, never by the page: the edited message is rebuilt in the
 device's edit-buffer form (CZ: program 0x60, the sound area; K-Station / A-Station: a
-current-sound dump, which no program slot keeps) and checked again after rebuilding, and the
-send job is also told to address the edit buffer. A device without such a form is refused (the
-VZ for now: our VZ spec names no edit-area message, and a voice dump goes to a memory slot).
+current-sound dump, which no program slot keeps; VZ: a single-voice message, which has no
+address byte, so the VZ puts it in its compare/recall (edit) area, per the spec) and checked
+again after rebuilding, and the send job is also told to address the edit buffer where the
+device has an address. A device or kind without such a form is refused: a VZ operation memory,
+because the spec says where a single voice lands but not a single op-mem.
 
 Each send is an ordinary ``send`` job of :mod:`syxkit.ops.jobs` (same transports, pacing and
 handshake, one job per port). Coalescing: while an audition runs on a port, a new one waits
@@ -28,24 +30,34 @@ from syxkit.devices.base import Device, DeviceError, OptionError, Options
 from syxkit.ops.jobs import Busy, Job, Jobs, JobSpec, _key
 
 CZ_EDIT_BUFFER = 0x60
-# The VZ is left out: the spec names no message for its edit area (see the module's docstring).
-AUDITION_DEVICES = ("casio-cz", "novation-kstation")
+AUDITION_DEVICES = ("casio-cz", "casio-vz", "novation-kstation")
 
 
-def edit_buffer_bytes(dev: Device, data: bytes, model: str | None) -> tuple[bytes, dict[str, Any]]:
+def edit_buffer_bytes(dev: Device, data: bytes, model: str | None,
+                      index: int | None = None) -> tuple[bytes, dict[str, Any]]:
     """The edited message rebuilt for the edit buffer, and the send options that keep it there.
-    OptionError for a device whose edit buffer we cannot address."""
+    ``index``: which sound object (from 0, as the editor counts them) where the data holds
+    several and the edit area takes one (a VZ bulk dump). OptionError for a device or kind
+    whose edit buffer we cannot address."""
     from syxkit.inspect import entries, load_bytes
 
     if dev.id not in AUDITION_DEVICES:
-        raise OptionError(f"audition: not available for {dev.id} (only the CZ edit buffer and "
-                          "the K-Station / A-Station current sound are known to be written "
-                          "without touching a memory slot)")
+        raise OptionError(f"audition: not available for {dev.id} (only the CZ edit buffer, "
+                          "the VZ edit area and the K-Station / A-Station current sound are "
+                          "known to be written without touching a memory slot)")
     dumps = [e.dump for src in load_bytes(data, "audition") for e in entries(src)
              if e.dump is not None and e.dump.device == dev.id]
     if not dumps:
         raise DeviceError(f"audition: no {dev.id} sound in the edited data")
-    if dev.id == "casio-cz":
+    if dev.id == "casio-vz":
+        voice = _vz_voice(dev, dumps, index)
+        # form "single" whatever the input was (a single voice, a bulk part, a DOS record): the
+        # voice's own channel (a record has none: 1), its range byte kept
+        outs = dev.convert([voice], Options(form="single", model=model))
+        options: dict[str, Any] = {}
+        wanted = ("a single voice (no address byte: the VZ's edit area)",
+                  lambda d: d.kind == "voice" and d.index is None)
+    elif dev.id == "casio-cz":
         from syxkit.devices.casio_cz.slots import LAYOUTS, parse_model
 
         canonical = parse_model(model)
@@ -54,7 +66,7 @@ def edit_buffer_bytes(dev: Device, data: bytes, model: str | None) -> tuple[byte
             raise OptionError(f"audition: the {canonical} has no edit buffer (0x60 is its "
                               "memory slot 96); nothing sent")
         outs = dev.convert(dumps, Options(program=CZ_EDIT_BUFFER, model=model))
-        options: dict[str, Any] = {"program": f"0x{CZ_EDIT_BUFFER:02X}"}
+        options = {"program": f"0x{CZ_EDIT_BUFFER:02X}"}
         wanted = ("a tone addressed to the edit buffer (0x60)",
                   lambda d: d.kind == "tone" and d.program == CZ_EDIT_BUFFER)
     else:  # novation-kstation
@@ -68,6 +80,29 @@ def edit_buffer_bytes(dev: Device, data: bytes, model: str | None) -> tuple[byte
     if not got or not all(d is not None and wanted[1](d) for d in got):
         raise DeviceError(f"audition: the rebuilt message is not {wanted[0]}; nothing sent")
     return built, options
+
+
+def _vz_voice(dev: Device, dumps: list[Any], index: int | None) -> Any:
+    """The one VZ voice to audition: the edit area holds one voice, and only a voice is known
+    to land there."""
+    objects = [o for d in dumps for o in dev.objects(d)]
+    if index is not None:
+        if not 0 <= index < len(objects):
+            raise OptionError(f"audition: object {index + 1} asked for; the edited data holds "
+                              f"{len(objects)} VZ object(s)")
+        objects = [objects[index]]
+    voices = [o for o in objects if o.kind == "voice"]
+    if not voices:
+        kinds = ", ".join(sorted({"operation memory" if o.kind == "opmem" else o.kind
+                                  for o in objects})) or "message without a voice"
+        raise OptionError(f"audition: not available for a VZ {kinds}: the VZ spec says a single "
+                          "voice lands in the edit (compare/recall) area but not where a single "
+                          "operation memory goes, so it is not sent (it might replace one in "
+                          "memory); audition a voice instead")
+    if len(voices) > 1 or len(objects) > 1:
+        raise OptionError(f"audition: the edited data holds {len(objects)} VZ objects; the VZ's "
+                          "edit area holds one voice: choose one (its index)")
+    return voices[0]
 
 
 def audition_channel(dev: Device, built: bytes) -> int | None:

@@ -420,6 +420,24 @@ def test_send_singles_paced(rate):
     assert r.seconds == pytest.approx(len(data) / RATE + packets * 0.010 + 0.3, rel=0.01)
 
 
+@given(st.integers(1, 16), st.integers(0, 63))
+@settings(max_examples=10, deadline=None)
+def test_edit_area_reports_the_last_single_voice_and_leaves_memory_alone(channel, pick):
+    # what `syxkit emulate` prints when stopped: the edit area as single messages on the VZ's
+    # channel (no MIDI request reads it back from a VZ); memory slots untouched
+    emu = vz(channel=channel)
+    assert emu.edit_area() == b""
+    before = (list(emu.voices), list(emu.opmems))
+    voices = new_voices("E")
+    data = msg.voice_message(voices[pick], channel) + msg.voice_message(voices[63 - pick], channel)
+    r = simulate(send(data), emu, rate=RATES[0])
+    assert r.ok
+    (dump,) = [DEVICE.identify(m) for m in frame_messages(emu.edit_area())]
+    assert dump.kind == "voice" and dump.channel == channel
+    assert bytes(dump.payload) == voices[63 - pick]
+    assert (emu.voices, emu.opmems) == before
+
+
 def test_singles_back_to_back_overflow_the_vz():
     data = b"".join(msg.voice_message(v) for v in new_voices()[:3])
     r = simulate(send(data, packet_size=0, packet_gap=0.0), vz())

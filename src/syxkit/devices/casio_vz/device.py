@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
-from typing import Any
 
 from syxkit.core.codecs import decode_name
 from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
-from syxkit.devices.casio_vz import emulator as vz_emulator
 from syxkit.devices.casio_vz import messages as msg
-from syxkit.devices.casio_vz import protocol as vz_protocol
 from syxkit.devices.casio_vz.dosfiles import RecordMessage, extension_note, read_dos_file
 from syxkit.devices.casio_vz.identify import identify as identify_message
 from syxkit.devices.casio_vz.sounds import (
@@ -45,6 +42,13 @@ from syxkit.devices.params import (
     encode_input,
     integer,
 )
+
+# typing costs a few ms at start (syxkit info); annotations are strings. The live-transfer
+# modules (protocol.py, emulator.py) are imported by the methods that use them, for the same
+# reason: reading a file needs neither.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _CONTROL_TAGS = {kind: tag for tag, kind in CONTROL_KINDS.items()}
 _MASTER_SELECT = {kind: sub for sub, kind in MASTER_KINDS.items()}
@@ -470,22 +474,32 @@ class CasioVZ(Device):
 
     def request_protocol(self, what: str, options: Options) -> Any:
         """The VZ answers no dump request: refused, naming what works instead."""
+        from syxkit.devices.casio_vz import protocol as vz_protocol
+
         raise vz_protocol.request_refusal(what)
 
     def backup_protocol(self, options: Options) -> Any:
         """Wait (``open_wait``, default 300 s) for a dump the user starts with SAVE -> MIDI,
         answer its open with OK, check it, and return the bulk file."""
+        from syxkit.devices.casio_vz import protocol as vz_protocol
+
         return vz_protocol.receive_protocol(options)
 
     def send_protocol(self, data: bytes, options: Options) -> Any:
         """A bulk dump with its handshake, or single messages, in packets (``packet_size``,
         ``packet_gap``); ``timeout`` is the wait for OK; ``form="paced"`` never listens."""
+        from syxkit.devices.casio_vz import protocol as vz_protocol
+
         return vz_protocol.send_protocol(data, options)
 
     def answer(self, message: bytes) -> bytes | None:
+        from syxkit.devices.casio_vz import protocol as vz_protocol
+
         return vz_protocol.answer(message)
 
     def emulator(self, options: Options) -> Any:
+        from syxkit.devices.casio_vz import emulator as vz_emulator
+
         return vz_emulator.from_options(options)
 
 

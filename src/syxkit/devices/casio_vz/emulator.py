@@ -163,6 +163,17 @@ class VZEmulator(Emulator):
         """The memory as a bulk file, voices and op-mems (55,958 bytes)."""
         return msg.bulk_file(self.voices, self.opmems, self.options.channel)
 
+    def edit_area(self) -> bytes:
+        """What the edit (compare/recall) area holds, as single messages on the VZ's channel:
+        the last voice received, then the last op-mem; empty when none came. ``syxkit emulate``
+        reports it when stopped: no MIDI request reads it back from a VZ."""
+        out = b""
+        if self.edit_voice is not None:
+            out += msg.voice_message(self.edit_voice, self.options.channel)
+        if self.edit_opmem is not None:
+            out += msg.opmem_message(self.edit_opmem, self.options.channel)
+        return out
+
     # -- as a sender -------------------------------------------------------------------------
     def start(self, now: float):
         self.now = now
