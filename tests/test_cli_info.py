@@ -159,7 +159,7 @@ def test_piped_output_is_tab_separated(tmp_path, gadget):
     rows = [dict(zip(header, line, strict=True)) for line in lines[1:]]
     assert [(r["path"], r["#"], r["offset"]) for r in rows] == [
         (str(tmp_path / "empty.syx"), "", ""),
-        (str(path), "0", "0"), (str(path), "1", "11"), (str(path), "2", "21")]
+        (str(path), "1", "0"), (str(path), "2", "11"), (str(path), "3", "21")]
     assert rows[0]["problems"] == "offset 0 (0x0): file is empty (expected SysEx data)"
     assert rows[2]["device / maker"] == "test-gadget (G-1)" and rows[2]["name"] == "BASS"
     assert rows[3]["problems"] == ("offset 28 (0x1C): end of data without F7 (SysEx started at "

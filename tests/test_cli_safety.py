@@ -156,7 +156,7 @@ def test_any_file_name_survives_info_and_decode(parts):
         path.write_bytes(example("casio-vz"))
         res = run("info", path)
         assert res.exit_code == 0, res.output
-        assert res.stdout.splitlines()[1].split("\t")[:2] == [str(path), "0"]
+        assert res.stdout.splitlines()[1].split("\t")[:2] == [str(path), "1"]
         res = run("info", "--json", path)
         assert json.loads(res.stdout)[0]["path"] == str(path)
         res = run("decode", path)

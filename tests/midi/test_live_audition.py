@@ -1,10 +1,11 @@
 """Audition through the web server's API on a private JACK server: against ``syxkit emulate
 casio-cz``, the emulator's edit buffer (0x60) holds the last edited tone after edits are
 auditioned; against ``syxkit emulate novation-kstation``, its current sound is the edited
-program. In both, no memory slot changed (the emulator's saved memory equals its starting
-memory in every other slot). The test note is recorded on a JACK port of the test's own (the
-emulators ignore channel messages): exactly note on then note off on the audition's channel,
-after the edit sent before it."""
+program; against ``syxkit emulate casio-vz``, its edit area (reported when it stops) holds
+the edited voice (a VZ operation memory is refused). In all, no memory slot changed (the
+emulator's saved memory equals its starting memory in every other slot). The test note is
+recorded on a JACK port of the test's own (the emulators ignore channel messages): exactly
+note on then note off on the audition's channel, after the edit sent before it."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from syxkit.devices import registry
 from syxkit.devices.base import Options
 from syxkit.devices.casio_cz.messages import tone_message
 from syxkit.devices.casio_cz.tone import init_payload
+from syxkit.devices.casio_vz.messages import opmem_message
+from syxkit.devices.casio_vz.sounds import example_opmem
 from syxkit.midi import open_virtual
 
 pytest.importorskip("httpx")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from webhelpers import Server, cz_tones, ks_programs, upload  # noqa: E402
+from webhelpers import Server, cz_tones, ks_programs, upload, vz_bank  # noqa: E402
 
 pytestmark = pytest.mark.jack
 
@@ -169,6 +172,56 @@ def test_kstation_audition_sets_the_current_sound_only(server, tmp_path):
     assert block_of(Path(current).read_bytes()) == block_of(want) != block_of(stored)
     # no program slot and no global setting changed
     assert saved.read_bytes() == start
+
+
+def test_vz_audition_fills_the_edit_area_only(server, tmp_path):
+    # one voice of a bulk dump in the library: auditioned as a single voice (no address byte),
+    # which the VZ keeps in its edit (compare/recall) area
+    pid = upload(server, [("vz.syx", vz_bank())])[0]["patches"][5]["id"]
+    fields = server.client.get(f"/api/patches/{pid}/fields").json()
+    key, picks = numeric_field(fields["fields"], fields["values"])
+    saved = tmp_path / "vz-memory.syx"
+    start = registry.get("casio-vz").emulator(Options(model="VZ-1")).save()
+    emu = EmulatorProcess(["casio-vz", "--port", "vzaudition", "--model", "VZ-1",
+                           "--save-on-exit", str(saved)], dict(os.environ))
+    seen = job_ids(server)
+    try:
+        for value in picks[:2]:
+            r = server.client.post(f"/api/patches/{pid}/audition",
+                                   json={"values": {key: value}, "port": "vzaudition",
+                                         "backend": "jack", "model": "VZ-1"})
+            assert r.status_code == 200, r.text
+        jobs = settle(server, seen)
+    finally:
+        stopped = emu.stop()
+    assert jobs and all(j["state"] == "done" for j in jobs), jobs
+    for j in jobs:
+        assert j["result"]["destinations"], j
+        assert all("edit area" in str(d) for d in j["result"]["destinations"]), j
+    assert not any("ERROR" in line for line in stopped["log"]), stopped["log"]
+    want = server.client.post(f"/api/patches/{pid}/edit",
+                              json={"values": {key: picks[1]}, "mode": "preview"}).content
+    stored = server.client.post(f"/api/patches/{pid}/edit",
+                                json={"values": {}, "mode": "preview"}).content
+    (area,) = [registry.identify(m) for m in frame_messages(bytes.fromhex(stopped["edit_area"]))]
+    assert area.kind == "voice" and bytes(area.payload) == vz_voice(want) != vz_voice(stored)
+    # no memory slot changed: the saved memory is the starting memory
+    assert saved.read_bytes() == start
+
+
+def vz_voice(data: bytes) -> bytes:
+    """The payload of the one VZ voice in ``data`` (a single voice or a bulk part)."""
+    dumps = [registry.identify(m) for m in frame_messages(data, "vz")]
+    (voice,) = [o for d in dumps for o in registry.get("casio-vz").objects(d) if o.kind == "voice"]
+    return bytes(voice.payload)
+
+
+def test_vz_operation_memory_is_not_auditioned(server):
+    pid = upload(server, [("opmem.syx", opmem_message(example_opmem()))])[0]["patches"][0]["id"]
+    for path in ("audition", "audition/note"):
+        r = server.client.post(f"/api/patches/{pid}/{path}",
+                               json={"values": {}, "port": "vzaudition", "backend": "jack"})
+        assert r.status_code == 422 and "operation memory" in r.text, r.text
 
 
 def recorder(name: str):

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 from livehelpers import EmulatorProcess, syxkit_cmd
+from webmidi_standin import Bridge, stand_in_script
 
 from syxkit.devices import registry
 from syxkit.devices.base import Options
-from syxkit.midi.assembler import MessageAssembler
 from syxkit.ops.backup import file_name
 from syxkit.transfer.sim import simulate
 
@@ -39,120 +39,20 @@ pytestmark = pytest.mark.jack
 # page port id -> (name the page shows, JACK client of the emulator behind it)
 PORTS = {"cz": ("CZ UM-ONE", "bwcz"), "ks": ("K-Station MIDI", "bwks")}
 
-STAND_IN = r"""
-(() => {
-  const COMMON = { 0xf1: 2, 0xf2: 3, 0xf3: 2, 0xf6: 1 };
-  // Chromium's MIDIOutput.send check (blink's MessageValidator), message for message
-  function validate(data) {
-    let i = 0;
-    while (i < data.length) {
-      const s = data[i];
-      if (s < 0x80) throw new TypeError(`Running status is not allowed at index ${i} (${s}).`);
-      if ([0xf4, 0xf5, 0xf9, 0xfd].includes(s)) throw new TypeError(`Reserved status is not allowed at index ${i} (${s}).`);
-      if (s === 0xf7) throw new TypeError(`Unexpected end of system exclusive message at index ${i} (${s}).`);
-      if (s === 0xf0) {
-        i++;
-        while (i < data.length && data[i] !== 0xf7) {
-          if (data[i] >= 0x80 && data[i] < 0xf8) throw new TypeError(`Unexpected status byte at index ${i} (${data[i]}).`);
-          i++;
-        }
-        if (i >= data.length) throw new TypeError("Message is incomplete.");
-        i++;
-        continue;
-      }
-      const len = s >= 0xf8 ? 1 : s >= 0xf0 ? COMMON[s] : ((s & 0xf0) === 0xc0 || (s & 0xf0) === 0xd0 ? 2 : 3);
-      if (i + len > data.length) throw new TypeError("Message is incomplete.");
-      for (let k = 1; k < len; k++) if (data[i + k] >= 0x80) throw new TypeError(`Unexpected status byte at index ${i + k} (${data[i + k]}).`);
-      i += len;
-    }
-  }
-  const record = { asked: [], sends: [], threw: [] };
-  window.__standin = record;
-  class Port extends EventTarget {
-    constructor(id, name, type) {
-      super();
-      Object.assign(this, { id, name, type, manufacturer: "stand-in", version: "1", state: "connected", connection: "open" });
-    }
-    open() { return Promise.resolve(this); }
-    close() { return Promise.resolve(this); }
-  }
-  class Output extends Port {
-    send(data) {
-      const bytes = Array.from(data);
-      record.sends.push(bytes);
-      try { validate(bytes); } catch (err) { record.threw.push(bytes); throw err; }
-      window.__standinOut(this.id, bytes);
-    }
-  }
-  const access = new EventTarget();
-  access.inputs = new Map();
-  access.outputs = new Map();
-  access.onstatechange = null;
-  const ports = PORTS_JSON;
-  record.plug = (key, on) => {
-    const [name] = ports[key];
-    for (const [map, P, id] of [[access.inputs, Port, `in-${key}`], [access.outputs, Output, `out-${key}`]]) {
-      if (on) map.set(id, new P(id, name, map === access.inputs ? "input" : "output"));
-      else map.delete(id);
-    }
-    const ev = new Event("statechange");
-    access.onstatechange?.(ev);
-    access.dispatchEvent(ev);
-  };
-  record.validate = validate;
-  for (const key of Object.keys(ports)) record.plug(key, true);
-  async function poll() {
-    const got = await window.__standinIn();
-    for (const [id, messages] of Object.entries(got)) {
-      const input = access.inputs.get(id);
-      for (const m of messages) {
-        const ev = new Event("midimessage");
-        ev.data = Uint8Array.from(m);
-        input?.dispatchEvent(ev);
-      }
-    }
-    setTimeout(poll, 4);
-  }
-  Object.defineProperty(navigator, "requestMIDIAccess", { configurable: true, value: async (options) => {
-    record.asked.push(options ?? null);
-    access.sysexEnabled = !!options?.sysex;
-    if (record.asked.length === 1) poll();
-    return access;
-  } });
-})();
-""".replace("PORTS_JSON", json.dumps(PORTS))
+STAND_IN = stand_in_script(PORTS)
 
 
-class Bridge:
-    """The stand-in's far side: page port ``in-X``/``out-X`` <-> the emulator's JACK ports,
-    through syxkit's own raw JACK transport. What the emulator sends is handed to the page as
-    whole messages (Chromium's MIDIInput delivers them so)."""
+def jack_bridge() -> Bridge:
+    """The stand-in's far side on the emulators' JACK ports, through syxkit's own raw JACK
+    transport."""
+    from syxkit.midi.jack_backend import JackTransport
 
-    def __init__(self):
-        from syxkit.midi.jack_backend import JackTransport
-
-        self.transports = {}
-        self.assemblers = {}
-        for key, (_name, client) in PORTS.items():
-            t = JackTransport(f"standin-{key}", rate=None)
-            t.connect(f"{client}:out", f"{client}:in")
-            self.transports[key] = t
-            self.assemblers[key] = MessageAssembler()
-
-    def out(self, port_id: str, data: list[int]) -> None:
-        self.transports[port_id.removeprefix("out-")].write(bytes(data))
-
-    def poll(self) -> dict[str, list[list[int]]]:
-        got = {}
-        for key, t in self.transports.items():
-            messages = self.assemblers[key].feed(t.read(0))
-            if messages:
-                got[f"in-{key}"] = [list(m) for m in messages]
-        return got
-
-    def close(self) -> None:
-        for t in self.transports.values():
-            t.close()
+    transports = {}
+    for key, (_name, client) in PORTS.items():
+        t = JackTransport(f"standin-{key}", rate=None)
+        t.connect(f"{client}:out", f"{client}:in")
+        transports[key] = t
+    return Bridge(transports)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +64,7 @@ def setup(tmp_path_factory, jack_server):
             EmulatorProcess(["novation-kstation", "--port", "bwks", "--model", "K-Station"],
                             dict(os.environ))]
     server = Server(tmp)
-    bridge = Bridge()
+    bridge = jack_bridge()
     try:
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

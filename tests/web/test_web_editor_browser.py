@@ -14,6 +14,9 @@ from test_web_browser import ARGS, CHROMIUM, Page  # noqa: E402
 from test_web_editor_api import decoded, ids_of, info_strict  # noqa: E402
 from webhelpers import Server, cz_tones, ks_programs, upload, vz_bank  # noqa: E402
 
+from syxkit.devices.casio_vz.messages import opmem_message  # noqa: E402
+from syxkit.devices.casio_vz.sounds import example_opmem  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -140,14 +143,9 @@ def test_the_same_flow_for_a_vz_voice_and_a_kstation_program(browser, server, de
     steps = [e for e in fields["envelopes"] if e["form"] == "steps"]
     page = Page(browser, server)
     p = open_editor(page, old, device)
-    if device == "casio-vz":
-        # no audition for the VZ: the page says why instead of offering a switch
-        note = p.locator("syx-editor .audition-off")
-        assert "not available for the VZ" in note.inner_text()
-        assert p.locator("syx-editor input.audition-on").count() == 0
-    else:
-        assert p.locator("syx-editor input.audition-on").count() == 1
-        assert p.locator("syx-editor .audition-off").count() == 0
+    # a VZ voice is auditioned like a CZ tone (to the VZ's edit area): the switch is there
+    assert p.locator("syx-editor input.audition-on").count() == 1
+    assert p.locator("syx-editor .audition-off").count() == 0
     if steps:  # the VZ: drag a point of the first envelope, up or down as it has room
         env = steps[0]
         key = env["levels"][1]
@@ -170,4 +168,11 @@ def test_the_same_flow_for_a_vz_voice_and_a_kstation_program(browser, server, de
     new = p.evaluate("() => document.querySelector('syx-editor').patchId")
     after = decoded(server, new)
     assert {k for k in before if before[k] != after[k]} == {key}
+    if device == "casio-vz":
+        # a VZ operation memory has no audition (where a single op-mem lands is not
+        # documented): the page says why instead of offering the switch
+        opmem = upload(server, [("opmem.syx", opmem_message(example_opmem()))])[0]["patches"][0]["id"]
+        p = open_editor(page, opmem, device)
+        assert "operation memories" in p.locator("syx-editor .audition-off").inner_text()
+        assert p.locator("syx-editor input.audition-on").count() == 0
     page.close()

@@ -62,7 +62,8 @@ def _cells(row: dict[str, Any], styled: bool = True) -> dict[str, Any]:
         who += f" ({row['model']})"
     problems = "\n".join(row["problems"] + [f"note: {n}" for n in row.get("notes", [])])
     return {
-        "#": "" if row["index"] is None else str(row["index"]),
+        # counted from 1, as --index takes objects (JSON keeps the 0-based position)
+        "#": "" if row["index"] is None else str(row["index"] + 1),
         "offset": "" if row["offset"] is None else str(row["offset"]),
         "bytes": str(row["length"]),
         "device / maker": who,
@@ -144,7 +145,7 @@ def name_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             src = row if part is None else part
             out.append({"path": row["path"], "index": row["index"],
                         "part": None if part is None else part["index"],
-                        "slot": _slot(src) or (f"#{row['index']}" if part is None else f"#{row['index']}.{part['index']}"),
+                        "slot": _slot(src) or (f"#{row['index'] + 1}" if part is None else f"#{row['index'] + 1}.{part['index']}"),
                         "name": src["name"], "kind": src["kind"] or row["manufacturer"] or "unknown"})
     return out
 
@@ -177,7 +178,7 @@ def _print_tsv(src: SourceFile, rows: list[dict[str, Any]]) -> None:
         cells = _cells(row, styled=False)
         echo(_tsv([src.path] + [cells[c] for c in TSV_COLUMNS[1:]]))
         for part in row.get("parts", []):
-            echo(_tsv([src.path, f"{row['index']}.{part['index']}", "", "", f"part {part['index']}",
+            echo(_tsv([src.path, f"{row['index'] + 1}.{part['index']}", "", "", f"part {part['index']}",
                        part["kind"] or "", "", _slot(part), part["name"] or "",
                        _SUM.get(part["checksum"], part["checksum"]), part.get("store") or "",
                        "\n".join(part["problems"])]))

@@ -4,13 +4,16 @@ encode, convert to loadable files, fix, split; the ``syxkit rz1`` commands live 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from syxkit.core.codecs import denibble_hi_first
 from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 from syxkit.devices.casio_rz1 import build, samples, stream, synth
 from syxkit.devices.casio_rz1 import table as t
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 _UNTERMINATED = "end of data without F7"
 RAM_KINDS = {ram.kind: ram for ram in t.RAMS.values()}

@@ -7,8 +7,8 @@ Everything here works on the 16,384-byte image; the pad layout and link bits com
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from syxkit.devices.base import DeviceError
 from syxkit.devices.casio_rz1 import table as t
@@ -149,13 +149,17 @@ def image_from_sounds(sound_samples: Sequence[Sequence[int] | None], link: int) 
 
 # --- listening check --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Level:
-    samples: int
-    peak: int  # largest |value|, 0..128
-    peak_dbfs: float | None  # None for digital silence
-    sound_ms: float  # up to the last sample at or above AUDIBLE_LEVEL
-    rms: float
+class Level(namedtuple("Level", ["samples", "peak", "peak_dbfs", "sound_ms", "rms"])):
+    # a namedtuple, not a dataclass: this module is on the start path of ``syxkit info``
+    # (see syxkit.core.record)
+
+    __slots__ = ()  # fields as listed in the comments below
+
+    # samples: int
+    # peak: int  # largest |value|, 0..128
+    # peak_dbfs: float | None  # None for digital silence
+    # sound_ms: float  # up to the last sample at or above AUDIBLE_LEVEL
+    # rms: float
 
     def as_dict(self) -> dict:
         return {"samples": self.samples, "ms": round(self.samples * 1000 / t.SAMPLE_RATE, 2),

@@ -14,8 +14,9 @@ handshake pair loses nothing, so decoding goes on past it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 
+from syxkit.core.record import Record
 from syxkit.devices.casio_rz1 import table as t
 
 # One token of a stream body: a run of nibbles, a handshake pair (7n 3x), or one other byte.
@@ -23,20 +24,28 @@ _TOKEN = re.compile(rb"([\x00-\x0f]+)|([\x70-\x7f][\x30-\x3f])|(.)", re.DOTALL)
 MAX_ISSUES = 25  # a badly damaged stream would otherwise list thousands
 
 
-@dataclass(frozen=True)
-class Issue:
-    pos: int  # index into message.data
-    text: str
+# Issue is a namedtuple and Segment and Parsed plain classes, not dataclasses: reading a dump
+# is on the start path of ``syxkit info`` (see syxkit.core.record).
 
 
-@dataclass
-class Segment:
+class Issue(namedtuple("Issue", ["pos", "text"])):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # pos: int  # index into message.data
+    # text: str
+
+
+class Segment(Record):
     """The stretch of a dump between two handshake pairs (or the header / the end)."""
 
-    start: int
-    pieces: list[tuple[int, int, bool]] = field(default_factory=list)  # (pos, length, is_nibble)
-    length: int = 0  # nibble positions: nibbles plus bytes that should have been nibbles
-    closed_by: int | None = None  # position of the 7n 32 pair that ends the segment
+    _fields = ("start", "pieces", "length", "closed_by")
+
+    def __init__(self, start: int, pieces: list[tuple[int, int, bool]] | None = None,
+                 length: int = 0, closed_by: int | None = None):
+        self.start = start
+        self.pieces = [] if pieces is None else pieces  # (pos, length, is_nibble)
+        self.length = length  # nibble positions: nibbles plus bytes that should have been nibbles
+        self.closed_by = closed_by  # position of the 7n 32 pair that ends the segment
 
     def at(self, k: int) -> int:
         """Position in the message of the segment's k-th nibble position (k may be length)."""
@@ -54,23 +63,30 @@ class Segment:
         return pos + n
 
 
-@dataclass
-class Parsed:
+class Parsed(Record):
     """What an RZ-1 message is, as read from its bytes."""
 
-    kind: str
-    command: int | None = None
-    channel_byte: int | None = None  # the 7n byte after the header
-    ram: t.Ram | None = None
-    form: str | None = None  # capture | loadable (dumps only)
-    nibbles: bytes = b""  # the nibbles decoded before anything went wrong
-    positions: int = 0  # nibble positions received (nibbles and damaged bytes)
-    blocks: int = 0  # well-formed 256-nibble blocks received
-    pairs: list[tuple[int, int]] = field(default_factory=list)  # (pos, 7n byte) of 7n 32
-    acks: list[tuple[int, int]] = field(default_factory=list)  # (pos, 7n byte) of 7n 31
-    issues: list[Issue] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    intact: bool = True  # no nibble was lost or damaged (so far)
+    _fields = ("kind", "command", "channel_byte", "ram", "form", "nibbles", "positions", "blocks",
+               "pairs", "acks", "issues", "notes", "intact")
+
+    def __init__(self, kind: str, command: int | None = None, channel_byte: int | None = None,
+                 ram: t.Ram | None = None, form: str | None = None, nibbles: bytes = b"",
+                 positions: int = 0, blocks: int = 0, pairs: list[tuple[int, int]] | None = None,
+                 acks: list[tuple[int, int]] | None = None, issues: list[Issue] | None = None,
+                 notes: list[str] | None = None, intact: bool = True):
+        self.kind = kind
+        self.command = command
+        self.channel_byte = channel_byte  # the 7n byte after the header
+        self.ram = ram
+        self.form = form  # capture | loadable (dumps only)
+        self.nibbles = nibbles  # the nibbles decoded before anything went wrong
+        self.positions = positions  # nibble positions received (nibbles and damaged bytes)
+        self.blocks = blocks  # well-formed 256-nibble blocks received
+        self.pairs = [] if pairs is None else pairs  # (pos, 7n byte) of 7n 32
+        self.acks = [] if acks is None else acks  # (pos, 7n byte) of 7n 31
+        self.issues = [] if issues is None else issues
+        self.notes = [] if notes is None else notes
+        self.intact = intact  # no nibble was lost or damaged (so far)
 
     @property
     def complete(self) -> bool:

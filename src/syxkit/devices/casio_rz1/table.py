@@ -8,7 +8,7 @@ against a real MIDI-monitor capture of a sample dump (``shared/corpus/rz1``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 DEVICE_ID = "casio-rz1"
 MODEL = "RZ-1"
@@ -39,15 +39,20 @@ BLOCK_BYTES = 128  # data bytes per handshake block
 BLOCK_NIBBLES = 2 * BLOCK_BYTES  # what travels: each byte as 0h 0l, high nibble first
 
 
-@dataclass(frozen=True)
-class Ram:
+# The table rows below are namedtuples, not dataclasses: they are built when ``syxkit info``
+# starts (see syxkit.core.record).
+
+
+class Ram(namedtuple("Ram", ["name", "send", "receive", "size", "title"])):
     """One of the two memories the RZ-1 dumps."""
 
-    name: str  # "sample" | "rhythm"
-    send: int  # request byte asking the RZ-1 to send this RAM
-    receive: int  # request byte announcing that this RAM follows (loadable file)
-    size: int  # data bytes
-    title: str
+    __slots__ = ()  # fields as listed in the comments below
+
+    # name: str  # "sample" | "rhythm"
+    # send: int  # request byte asking the RZ-1 to send this RAM
+    # receive: int  # request byte announcing that this RAM follows (loadable file)
+    # size: int  # data bytes
+    # title: str
 
     @property
     def blocks(self) -> int:
@@ -101,11 +106,12 @@ SAMPLE_RATE = 20_000  # Hz, signed 8-bit mono PCM
 LINK_OFFSET = SAMPLE.size - 1  # the last byte is the pad-link byte, not audio
 
 
-@dataclass(frozen=True)
-class Pad:
-    number: int  # 1-4 as on the panel
-    offset: int
-    length: int  # samples
+class Pad(namedtuple("Pad", ["number", "offset", "length"])):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # number: int  # 1-4 as on the panel
+    # offset: int
+    # length: int  # samples
 
 
 PADS = (
@@ -114,11 +120,12 @@ PADS = (
 )
 
 
-@dataclass(frozen=True)
-class Link:
-    bit: int
-    label: str  # as typed on the command line: "1+2"
-    pads: tuple[int, ...]
+class Link(namedtuple("Link", ["bit", "label", "pads"])):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # bit: int
+    # label: str  # as typed on the command line: "1+2"
+    # pads: tuple[int, ...]
 
 
 # Link byte: bit 7 = pads 1+2 linked, bit 6 = pads 3+4 linked, bit 5 = all four (alone).

@@ -8,10 +8,13 @@ separately (``extra_bits``) so that an untouched decode then encode gives the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections import namedtuple
 
 from syxkit.devices.params import BOOLEAN, Items, Leaf, choice, integer, is_int
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 Path = tuple[str | int, ...]
 
@@ -218,14 +221,18 @@ def text(n: int) -> Kind:
     return _Text(n)
 
 
-@dataclass(frozen=True)
-class Field:
-    path: Path
-    offset: int  # decoded byte
-    shift: int  # lowest bit
-    width: int  # bits (8 x n for whole-byte kinds)
-    kind: Kind
-    doc: str = ""
+class Field(namedtuple("Field", ["path", "offset", "shift", "width", "kind", "doc"], defaults=("",))):
+    # A table row: a namedtuple, not a dataclass, because the tables are built when
+    # ``syxkit info`` starts (see syxkit.core.record).
+
+    __slots__ = ()  # fields as listed in the comments below
+
+    # path: Path
+    # offset: int  # decoded byte
+    # shift: int  # lowest bit
+    # width: int  # bits (8 x n for whole-byte kinds)
+    # kind: Kind
+    # doc: str = ""
 
     @property
     def label(self) -> str:

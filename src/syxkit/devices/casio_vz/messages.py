@@ -5,11 +5,11 @@ close, OK, error and data). Header bytes come from the table, defined once there
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from syxkit.core.checksums import twos_complement_7bit
 from syxkit.core.codecs import denibble_hi_first, first_non_nibble, nibbles_hi_first
 from syxkit.core.message import Problem
+from syxkit.core.record import Record
 from syxkit.devices.casio_vz.table import (
     BANK_SIZE,
     BULK_CONTENT_CODE,
@@ -113,16 +113,20 @@ def bulk_file(voices: Sequence[bytes], opmems: Sequence[bytes] = (), channel: in
     return bulk_open(content, channel) + bulk_data(voices, opmems, channel) + bulk_close(channel)
 
 
-@dataclass
-class Block:
+class Block(Record):
     """One object read from nibbles: its bytes (None when unreadable), checksum state, and
-    problems located in the file."""
+    problems located in the file. (A plain class, not a dataclass: it is on the start path of
+    ``syxkit info``, see syxkit.core.record.)"""
 
-    payload: bytes | None
-    checksum: str  # ok | bad | none
-    stored: int | None = None
-    expected: int | None = None
-    problems: list[Problem] = field(default_factory=list)
+    _fields = ("payload", "checksum", "stored", "expected", "problems")
+
+    def __init__(self, payload: bytes | None, checksum: str, stored: int | None = None,
+                 expected: int | None = None, problems: list[Problem] | None = None):
+        self.payload = payload
+        self.checksum = checksum  # ok | bad | none
+        self.stored = stored
+        self.expected = expected
+        self.problems = [] if problems is None else problems
 
 
 def read_block(data: bytes, start: int, spec: ObjectSpec, locate: Callable[[int], int]) -> Block:

@@ -10,8 +10,6 @@ note names): see the field table.
 
 from __future__ import annotations
 
-from typing import Any
-
 from syxkit.core.codecs import decode_name, encode_name
 from syxkit.devices.base import DeviceError
 from syxkit.devices.casio_vz.fields import (
@@ -32,6 +30,10 @@ from syxkit.devices.params import (
     schema_from_paths,
     validate,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 # Per kind: the fields other than the name, and which bits of each byte the table describes.
 _PLAIN: dict[str, tuple[Field, ...]] = {

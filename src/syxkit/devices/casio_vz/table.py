@@ -8,7 +8,7 @@ library's de-duplication (which bytes are name and padding). Facts: shared/specs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from enum import IntEnum
 
 from syxkit.devices.casio_vz.fields import (
@@ -86,16 +86,19 @@ BULK_CONTENT_CODE = {v: k for k, v in BULK_CONTENT.items()}
 BANK_SIZE = 64
 
 
-@dataclass(frozen=True)
-class ObjectSpec:
-    """One kind of sound object: its payload size, field table and where its name sits."""
+class ObjectSpec(namedtuple("ObjectSpec", ["kind", "tag", "size", "fields", "name_field", "unused"])):
+    """One kind of sound object: its payload size, field table and where its name sits.
+    (A namedtuple, not a dataclass: it is on the start path of ``syxkit info``, see
+    syxkit.core.record.)"""
 
-    kind: str
-    tag: Tag
-    size: int  # decoded bytes
-    fields: tuple[Field, ...]
-    name_field: Field
-    unused: tuple[int, ...]  # bytes documented as unused (kept, but not part of the sound)
+    __slots__ = ()  # fields as listed in the comments below
+
+    # kind: str
+    # tag: Tag
+    # size: int  # decoded bytes
+    # fields: tuple[Field, ...]
+    # name_field: Field
+    # unused: tuple[int, ...]  # bytes documented as unused (kept, but not part of the sound)
 
     @property
     def nibbles(self) -> int:

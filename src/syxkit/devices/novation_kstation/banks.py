@@ -21,8 +21,8 @@ bank and is refused. Vv/Vi and the SysEx channel byte travel with each program's
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from syxkit.devices.base import DeviceError, Dump, OptionError, Options, Output
@@ -43,30 +43,35 @@ from syxkit.devices.novation_kstation.table import (
 )
 
 
-@dataclass(frozen=True)
-class Prog:
-    """One program as found: its block and where it came from."""
+class Prog(namedtuple("Prog", ["model", "bank", "program", "block", "vv", "vi", "sysex_channel",
+                               "where", "control", "source"], defaults=(None, ""))):
+    """One program as found: its block and where it came from. (Prog and Other are
+    namedtuples, not dataclasses: they are on the start path of ``syxkit info``, see
+    syxkit.core.record; copy one with ``_replace``.)"""
 
-    model: Model
-    bank: int | None  # None: a current sound (no address)
-    program: int | None
-    block: bytes
-    vv: int
-    vi: int
-    sysex_channel: int
-    where: str  # for messages: "file offset N" (+ " part k")
-    control: int | None = None  # C as found (None: a current sound, which has no C)
-    source: str = ""  # the file it came from (split names start with its stem)
+    __slots__ = ()  # fields as listed in the comments below
+
+    # model: Model
+    # bank: int | None  # None: a current sound (no address)
+    # program: int | None
+    # block: bytes
+    # vv: int
+    # vi: int
+    # sysex_channel: int
+    # where: str  # for messages: "file offset N" (+ " part k")
+    # control: int | None = None  # C as found (None: a current sound, which has no C)
+    # source: str = ""  # the file it came from (split names start with its stem)
 
 
-@dataclass(frozen=True)
-class Other:
+class Other(namedtuple("Other", ["header", "data", "where", "source"], defaults=("",))):
     """A global dump or a request: carried through operations, never split or paired."""
 
-    header: Header
-    data: bytes
-    where: str
-    source: str = ""
+    __slots__ = ()  # fields as listed in the comments below
+
+    # header: Header
+    # data: bytes
+    # where: str
+    # source: str = ""
 
 
 def _where(dump: Dump) -> str:
@@ -229,7 +234,7 @@ def address(progs: list[Prog], options: Options, model: Model) -> list[Prog]:
         for i, p in enumerate(progs):
             if i:
                 bank, program = _next_slot(model, bank, program, p.where)
-            out.append(replace(p, bank=bank, program=program))
+            out.append(p._replace(bank=bank, program=program))
         return out
     for p in progs:
         if p.bank is not None and bank_opt is None:
@@ -239,7 +244,7 @@ def address(progs: list[Prog], options: Options, model: Model) -> list[Prog]:
                 raise DeviceError(f"{p.where}: a current sound has no program address; give "
                                   "--program (and --bank) to place it")
             raise DeviceError(f"{p.where}: a current sound has no program number; give --program")
-        out.append(replace(p, bank=bank_opt if bank_opt is not None else p.bank))
+        out.append(p._replace(bank=bank_opt if bank_opt is not None else p.bank))
     return out
 
 
@@ -333,9 +338,9 @@ def pairs_in_order(slots: dict[tuple[int, int], Prog]) -> list[tuple[Prog, Prog]
 def write_other(o: Other, model: Model | None, channel: int | None) -> bytes:
     h = o.header
     if model is not None:
-        h = replace(h, model=model)
+        h = h._replace(model=model)
     if channel is not None:
-        h = replace(h, sysex_channel=channel)
+        h = h._replace(sysex_channel=channel)
     return build(h, o.data)
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from syxkit.core.message import Message
 from syxkit.devices.base import Device, DeviceError, Dump, Options, Output
 from syxkit.devices.novation_kstation import banks
@@ -29,6 +26,10 @@ from syxkit.devices.novation_kstation.table import (
     Model,
     init_block,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 PROGRAM_FORMS = ("current-sound", "program", "program-pair")
 
@@ -331,7 +332,7 @@ class KStation(Device):
                 if src is None:
                     gaps.append((bank, program))
                     continue
-                slots[bank, program] = replace(src, bank=bank, program=program)
+                slots[bank, program] = src._replace(bank=bank, program=program)
         if gaps:
             text = "; ".join(
                 f"bank {b}: {banks.ranges([p for bb, p in gaps if bb == b])}"

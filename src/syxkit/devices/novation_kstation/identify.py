@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from syxkit.core.message import Message, Problem
 from syxkit.devices.base import Dump
 from syxkit.devices.novation_kstation.messages import Header, Parsed, parse
@@ -14,6 +12,10 @@ from syxkit.devices.novation_kstation.table import (
     HEADER_LEN,
     version_text,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def slot_label(kind: str, bank: int | None, program: int | None, control: int = 1) -> str:

@@ -8,8 +8,9 @@ would misread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections import namedtuple
 
+from syxkit.core.record import Record
 from syxkit.devices.base import DeviceError
 from syxkit.devices.novation_kstation.table import (
     BLOCK,
@@ -46,18 +47,23 @@ def model_of(model: Model | str) -> Model:
     return found
 
 
-@dataclass(frozen=True)
-class Header:
-    """The 12 bytes after F0 (manufacturer through P), in named form."""
+class Header(namedtuple("Header", ["model", "kind", "control", "vv", "vi", "bank", "program",
+                                   "sysex_channel"],
+                        defaults=(0, DEFAULT_VERSION[0], DEFAULT_VERSION[1], 0, 0, SYSEX_CHANNEL_ALL))):
+    """The 12 bytes after F0 (manufacturer through P), in named form. (A namedtuple, and
+    Parsed a plain class, not dataclasses: they are on the start path of ``syxkit info``, see
+    syxkit.core.record.)"""
 
-    model: Model
-    kind: Kind
-    control: int = 0
-    vv: int = DEFAULT_VERSION[0]
-    vi: int = DEFAULT_VERSION[1]
-    bank: int = 0
-    program: int = 0
-    sysex_channel: int = SYSEX_CHANNEL_ALL
+    __slots__ = ()  # fields as listed in the comments below
+
+    # model: Model
+    # kind: Kind
+    # control: int = 0
+    # vv: int = DEFAULT_VERSION[0]
+    # vi: int = DEFAULT_VERSION[1]
+    # bank: int = 0
+    # program: int = 0
+    # sysex_channel: int = SYSEX_CHANNEL_ALL
 
     def to_bytes(self) -> bytes:
         values = (self.sysex_channel, self.control, self.vv, self.vi, self.bank, self.program)
@@ -212,19 +218,23 @@ def backup_requests(model: Model | str, banks: list[int] | None = None, *,
 # --- parsing -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Parsed:
+class Parsed(Record):
     """What the bytes of a K-Station family message say, with positions of what is wrong
     (relative to the message start). ``header`` is None when the header is cut short."""
 
-    model: Model
-    header: Header | None
-    data: bytes = b""
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # Set by problems that make the data unusable (cut header, unknown type, wrong size, a byte
-    # above 7F), as opposed to a questionable address or C value.
-    broken: bool = False
+    _fields = ("model", "header", "data", "problems", "notes", "broken")
+
+    def __init__(self, model: Model, header: Header | None, data: bytes = b"",
+                 problems: list[tuple[int, str]] | None = None, notes: list[str] | None = None,
+                 broken: bool = False):
+        self.model = model
+        self.header = header
+        self.data = data
+        self.problems = [] if problems is None else problems
+        self.notes = [] if notes is None else notes
+        # Set by problems that make the data unusable (cut header, unknown type, wrong size, a
+        # byte above 7F), as opposed to a questionable address or C value.
+        self.broken = broken
 
     @property
     def complete(self) -> bool:
@@ -312,4 +322,4 @@ def _check_fields(out: Parsed, data: bytes) -> None:
 
 
 def with_address(h: Header, **changes) -> Header:
-    return replace(h, **changes)
+    return h._replace(**changes)

@@ -8,8 +8,6 @@ a number), and bytes or bits the table does not describe travel in ``unknown_byt
 
 from __future__ import annotations
 
-from typing import Any
-
 from syxkit.devices.novation_kstation.table import (
     A_STATION_LAYOUT,
     BLOCK,
@@ -28,6 +26,10 @@ from syxkit.devices.params import (
     schema_from_paths,
     validate,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class BlockError(ValueError):

@@ -7,7 +7,9 @@ Message frame: ``F0 00 20 29 01 DT SyCh M C Vv Vi B P [data] F7`` (no checksum).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+
+from syxkit.core.record import Record
 
 DEVICE_ID = "novation-kstation"
 
@@ -31,16 +33,22 @@ GLOBAL_BLOCK = 256
 SYSEX_CHANNEL_ALL = 0x7F  # what the devices transmit; they receive 7F or their own channel
 
 
-@dataclass(frozen=True)
-class Model:
-    name: str
-    device_type: int
-    # bank number -> programs in it (KS series drum banks 5-8 hold 50 programs)
-    banks: dict[int, int]
-    # How far the A-Station program layout is known to apply: "documented" (named parameters),
-    # "assumed" (named, but marked unconfirmed) or "unknown" (the block stays raw bytes).
-    layout: str
-    layout_note: str
+# The table rows below are namedtuples (BlockLayout a plain class), not dataclasses: they are
+# built when ``syxkit info`` starts (see syxkit.core.record).
+
+
+class Model(namedtuple("Model", ["name", "device_type", "banks", "layout", "layout_note"])):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # name: str
+    # device_type: int
+    # # bank number -> programs in it (KS series drum banks 5-8 hold 50 programs)
+    # banks: dict[int, int]
+    # # How far the A-Station program layout is known to apply: "documented" (named
+    # # parameters), "assumed" (named, but marked unconfirmed) or "unknown" (the block stays
+    # # raw bytes).
+    # layout: str
+    # layout_note: str
 
 
 MODELS: tuple[Model, ...] = (
@@ -65,14 +73,16 @@ def find_model(text: str) -> Model | None:
     return MODEL_BY_NAME.get(MODEL_ALIASES.get(key.replace(" ", ""), key))
 
 
-@dataclass(frozen=True)
-class Kind:
-    code: int  # the M byte
-    name: str  # Dump.kind
-    data_size: int  # bytes between P and F7
-    programs: int  # 128-byte program blocks it carries
-    addressed: bool  # B and P address a stored program (else transmitted as 0)
-    request_for: str | None = None  # for requests: the kind of the reply
+class Kind(namedtuple("Kind", ["code", "name", "data_size", "programs", "addressed", "request_for"],
+                     defaults=(None,))):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # code: int  # the M byte
+    # name: str  # Dump.kind
+    # data_size: int  # bytes between P and F7
+    # programs: int  # 128-byte program blocks it carries
+    # addressed: bool  # B and P address a stored program (else transmitted as 0)
+    # request_for: str | None = None  # for requests: the kind of the reply
 
 
 KINDS: tuple[Kind, ...] = (
@@ -103,15 +113,16 @@ def version_text(vv: int, vi: int) -> str:
 # --- The program block -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Conv:
+class Conv(namedtuple("Conv", ["kind", "centre", "add", "names"], defaults=("plain", 64, 0, ()))):
     """How a raw field value is shown: ``plain`` (as is), ``signed`` (raw - centre), ``plus``
     (raw + add), ``bool`` or ``enum`` (names; a raw value without a name stays an int)."""
 
-    kind: str = "plain"
-    centre: int = 64
-    add: int = 0
-    names: tuple[str, ...] = ()
+    __slots__ = ()  # fields as listed in the comments below
+
+    # kind: str = "plain"
+    # centre: int = 64
+    # add: int = 0
+    # names: tuple[str, ...] = ()
 
 
 PLAIN = Conv()
@@ -127,18 +138,20 @@ def PLUS(n: int) -> Conv:  # noqa: N802
     return Conv("plus", add=n)
 
 
-@dataclass(frozen=True)
-class Field:
-    path: str  # "section.name"
-    offset: int  # byte in the 128-byte block
-    conv: Conv = PLAIN
-    default: int = 0  # raw value of the init program
-    shift: int = 0
-    width: int = 7
-    # Documented range of the raw value where narrower than the bits (shown by editors only;
-    # decode/encode accept every value the bits hold so untouched dumps round-trip).
-    range: tuple[int, int] | None = None
-    models: tuple[str, ...] = ("A-Station",)  # where this field's place is documented
+class Field(namedtuple("Field", ["path", "offset", "conv", "default", "shift", "width", "range",
+                                 "models"], defaults=(PLAIN, 0, 0, 7, None, ("A-Station",)))):
+    __slots__ = ()  # fields as listed in the comments below
+
+    # path: str  # "section.name"
+    # offset: int  # byte in the 128-byte block
+    # conv: Conv = PLAIN
+    # default: int = 0  # raw value of the init program
+    # shift: int = 0
+    # width: int = 7
+    # # Documented range of the raw value where narrower than the bits (shown by editors only;
+    # # decode/encode accept every value the bits hold so untouched dumps round-trip).
+    # range: tuple[int, int] | None = None
+    # models: tuple[str, ...] = ("A-Station",)  # where this field's place is documented
 
     @property
     def mask(self) -> int:
@@ -339,24 +352,21 @@ PROGRAM_FIELDS: tuple[Field, ...] = (
 FIELD_BY_PATH = {f.path: f for f in PROGRAM_FIELDS}
 
 
-@dataclass(frozen=True)
-class BlockLayout:
+class BlockLayout(Record):
     """What the table covers of the 128 bytes: bytes no field touches, and per byte the bits
     no field uses (kept as they are so an untouched block encodes to the same bytes)."""
 
-    fields: tuple[Field, ...]
-    unknown_bytes: tuple[int, ...] = field(init=False)
-    spare_bits: dict[int, int] = field(init=False)
+    _fields = ("fields", "unknown_bytes", "spare_bits")
 
-    def __post_init__(self) -> None:
+    def __init__(self, fields: tuple[Field, ...]):
+        self.fields = fields
         used: dict[int, int] = {}
         for f in self.fields:
             if used.get(f.offset, 0) & f.mask:
                 raise ValueError(f"program table: {f.path} overlaps another field")
             used[f.offset] = used.get(f.offset, 0) | f.mask
-        object.__setattr__(self, "unknown_bytes", tuple(i for i in range(BLOCK) if i not in used))
-        object.__setattr__(self, "spare_bits",
-                           {i: 0x7F & ~m for i, m in sorted(used.items()) if m != 0x7F})
+        self.unknown_bytes: tuple[int, ...] = tuple(i for i in range(BLOCK) if i not in used)
+        self.spare_bits: dict[int, int] = {i: 0x7F & ~m for i, m in sorted(used.items()) if m != 0x7F}
 
 
 A_STATION_LAYOUT = BlockLayout(PROGRAM_FIELDS)
