@@ -17,7 +17,27 @@ the ``rawmidi`` backend with ``rate`` 3,125 (the CLI path's pacing). ``seconds``
 POST until the job's server-sent events say it is done (files written, patches in the library),
 ``job_seconds`` the server's own count from the job's start; each is set against the wire floor
 and the CLI path's time of the same run (target: web/CLI <= 1.05). A path is a ``WebPath``
-with its own ``run`` function, so another way in (a browser backend) is one more entry.
+with its own ``run`` function.
+
+The browser path (``cz101-backup-16-internal (browser)``): the same backup as a job on backend
+``browser`` (Web MIDI). Debian's Chromium, launched by Playwright, opens the server's page and
+turns on "Use this browser's MIDI"; its ``navigator.requestMIDIAccess`` is the stand-in the
+Chromium tests inject (tests/midi/webmidi_standin.py), whose port ``CZ UM-ONE`` is a cable to
+the emulator on a pty, paced as the pty path's on both ends: the emulator's writes, and what
+the page's ``MIDIOutput.send`` hands over (after the server's own pacing of what it asks the
+page to send; each piece arrives when its last byte would have crossed). The stand-in's bytes
+travel over a WebSocket of their own (pushed both ways, as Chromium's MIDI delivers them, not
+polled through Playwright), so the page's CSP is bypassed in that browser context. Skipped,
+saying why, when Chromium or Playwright is missing.
+
+Web MIDI sends whole messages only, so the CZ protocol runs in its *embedded* form there
+(``F0 44 00 00 70 10 pp 70 31 F7`` in one message, then the tone) instead of the CLI path's
+split-SysEx handshake (``…70 10 pp``, the CZ's ``…70 30``, then ``70 31`` at once, our ``F7``
+with the next request). The browser row's floor is therefore its own, simulated in the embedded
+form, and it prints both ratios: to that floor and to the CLI path's time. For the CZ-101 the
+two floors come out equal (4,368 bytes: the embedded request carries the same 10 bytes per
+tone, only all before the answer instead of 7 before and 3 after its header; the handshakes
+alternate, so the floor, which counts bytes, does not see the difference).
 
     python bench/transfer.py [--json] [--simulate] [--case NAME] [--repeat N] [--no-web]
 """
@@ -27,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -160,10 +181,13 @@ class WebServer:
         self.tmp = tempfile.TemporaryDirectory(prefix="syxkit-bench-web-")
         syxkit = Path(sys.executable).with_name("syxkit")
         cmd = [str(syxkit)] if syxkit.exists() else [sys.executable, "-m", "syxkit"]
+        # its state file (where `--backend browser` in other processes finds a page) in a
+        # folder of its own: a CLI someone runs meanwhile must not find the bench's page
+        env = dict(os.environ, SYXKIT_RUNTIME_DIR=str(Path(self.tmp.name) / "run"))
         self.proc = subprocess.Popen(
             [*cmd, "web", "--no-browser", "--port", "0", "--library",
              str(Path(self.tmp.name) / "library.sqlite")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.proc.stdout.readline()
         if not line.startswith("syxkit web: http://"):
             self.proc.kill()
@@ -233,32 +257,152 @@ def run_web_job(path: WebPath, case: Case, web: WebServer) -> tuple[float, float
     return seconds, job["progress"]["seconds"]
 
 
+class Skipped(Exception):
+    """A path that cannot run on this machine; the text says what is missing."""
+
+
+BROWSER_PORT = "CZ UM-ONE"  # the name the stand-in's input and output carry on the page
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]  # as the Chromium tests launch it (tests/web)
+
+
+def _standin() -> Any:
+    """The Web MIDI stand-in the Chromium tests inject (tests/midi/webmidi_standin.py)."""
+    folder = Path(__file__).resolve().parents[1] / "tests" / "midi"
+    if not (folder / "webmidi_standin.py").exists():
+        raise Skipped(f"the Web MIDI stand-in is not here ({folder / 'webmidi_standin.py'})")
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    import webmidi_standin
+
+    return webmidi_standin
+
+
+def run_browser_job(path: WebPath, case: Case, web: WebServer) -> tuple[float, float]:
+    """The case as a job on backend ``browser``: Debian's Chromium (through Playwright) on the
+    server's page with "Use this browser's MIDI" on; its ``requestMIDIAccess`` is the tests'
+    stand-in, whose port ``CZ UM-ONE`` is a cable to the emulator. The cable is paced as the
+    pty path's: the emulator's writes by ``Counting`` on the pty's master end, and what the
+    page's ``MIDIOutput.send`` hands over by ``Counting`` on the other end (each piece arrives
+    when its last byte would have crossed), after the server's own pacing of what it asks the
+    page to send (3,125 B/s, as a DIN interface drains it). What the emulator sends reaches
+    the page as whole messages, as Chromium's ``MIDIInput`` delivers them."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise Skipped("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise Skipped("playwright is not installed (pip install -e '.[test]')") from None
+    standin = _standin()
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    counts = {"host": 0, "device": 0}
+    stop = threading.Event()
+    device_side = Counting(FdTransport(master, master), "device", counts)
+    server = threading.Thread(target=engine.serve, args=(_emulator(case), device_side),
+                              kwargs={"stop": stop, "poll": 0.005}, daemon=True)
+    server.start()
+    bridge = standin.SocketBridge({"cz": Counting(FdTransport(slave, slave), "host", counts)})
+    body = {**path.job, "device": case.device, "port": BROWSER_PORT, "backend": "browser",
+            "options": {**path.job.get("options", {}), "rate": WIRE_BYTES_PER_SECOND}}
+    if "model" in case.emulator:
+        body.setdefault("model", case.emulator["model"])
+    try:
+        with sync_playwright() as pw:
+            try:
+                browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            except PlaywrightError as exc:
+                raise Skipped(f"Chromium did not start: {str(exc).splitlines()[0]}") from None
+            try:
+                # the stand-in's link to the bridge is a WebSocket to another port, which
+                # the page's CSP (connect-src 'self') would refuse
+                ctx = browser.new_context(bypass_csp=True)
+                ctx.add_init_script(standin.stand_in_script({"cz": (BROWSER_PORT,)},
+                                                            link=bridge.url))
+                page = ctx.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(f"{web.base}/?token={web.token}")
+                page.click("nav button:has-text('Devices')")
+                page.check("syx-devices .webmidi-on")
+                page.wait_for_selector("syx-devices .backend[data-backend=browser] "
+                                       f"li:has-text('{BROWSER_PORT}')")
+                started = time.monotonic()
+                job_id = web.call("POST", "/api/jobs", body)["id"]
+                job = web.until_over(job_id)
+                seconds = time.monotonic() - started
+                if errors:
+                    raise RuntimeError(f"{path.name}: the page failed: {errors}")
+            finally:
+                browser.close()
+    finally:
+        stop.set()
+        server.join(2)
+        bridge.close()
+        device_side.close()
+    if job["state"] != "done":
+        raise RuntimeError(f"{path.name}: job {job['state']}: {job['error']}")
+    if path.form and job.get("form") != path.form:
+        raise RuntimeError(f"{path.name}: the job ran the {job.get('form')} form, not {path.form}")
+    return seconds, job["progress"]["seconds"]
+
+
 @dataclass
 class WebPath:
     """A way in through the web server for a CLI-path case: ``job`` is the POST /api/jobs body
     (device, port, backend and pacing are filled in by ``run``), ``run(path, case, server)``
-    returns (seconds as the user waits, seconds the job counted)."""
+    returns (seconds as the user waits, seconds the job counted). ``form``: the protocol form
+    the path's backend makes the job use when it is not the CLI path's (its own floor is then
+    simulated with it)."""
 
     name: str
     case: str  # the CLI-path case it is set against
     job: dict[str, Any] = field(default_factory=dict)
     run: Callable[[WebPath, Case, WebServer], tuple[float, float]] = run_web_job
+    form: str | None = None
 
 
 WEB_PATHS = [
     WebPath("cz101-backup-16-internal (web)", "cz101-backup-16-internal", {"command": "backup"}),
     WebPath("rz1-sample-ram-fetch (web)", "rz1-sample-ram-fetch",
             {"command": "request", "what": "sample-ram"}),
+    WebPath("cz101-backup-16-internal (browser)", "cz101-backup-16-internal",
+            {"command": "backup"}, run_browser_job, form="embedded"),
 ]
+
+
+def path_host(path: WebPath, case: Case) -> Any:
+    """The host protocol the path's job runs: the case's backup in the path's form."""
+    dev = registry.get(case.device)
+    opts = {"model": case.emulator["model"]} if "model" in case.emulator else {}
+    return dev.backup_protocol(Options(**opts, form=path.form))
+
+
+def own_floor(path: WebPath, case: Case) -> tuple[float, int]:
+    """The wire floor of what the path runs (seconds, bytes)."""
+    result = simulate(path_host(path, case), _emulator(case), rate=WIRE_BYTES_PER_SECOND)
+    if not result.ok:
+        raise RuntimeError(f"{path.name}: {result.error}")
+    return result.wire_bytes / WIRE_BYTES_PER_SECOND, result.wire_bytes
 
 
 def measure_web(path: WebPath, cli_row: dict[str, Any], web: WebServer, repeat: int = 1) -> dict[str, Any]:
     case = next(c for c in CASES if c.name == path.case)
-    seconds, job_seconds = min(path.run(path, case, web) for _ in range(repeat))
-    floor = cli_row["floor_seconds"]
-    return {"case": path.name, "cli_case": path.case, "seconds": round(seconds, 3),
-            "job_seconds": round(job_seconds, 3), "floor_seconds": floor,
-            "ratio_to_floor": round(seconds / floor, 3), "cli_seconds": cli_row["seconds"],
+    try:
+        seconds, job_seconds = min(path.run(path, case, web) for _ in range(repeat))
+    except Skipped as exc:
+        return {"case": path.name, "cli_case": path.case, "skipped": str(exc)}
+    floor, wire = ((cli_row["floor_seconds"], cli_row["wire_bytes"]) if path.form is None
+                   else own_floor(path, case))
+    return {"case": path.name, "cli_case": path.case, "form": path.form,
+            "seconds": round(seconds, 3),
+            "job_seconds": round(job_seconds, 3), "floor_seconds": round(floor, 3),
+            "wire_bytes": wire, "ratio_to_floor": round(seconds / floor, 3),
+            "cli_floor_seconds": cli_row["floor_seconds"], "cli_seconds": cli_row["seconds"],
             "ratio_to_cli": round(seconds / cli_row["seconds"], 3),
             "job_ratio_to_cli": round(job_seconds / cli_row["seconds"], 3)}
 
@@ -299,9 +443,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'path':34} {'seconds':>9} {'floor':>8} {'x floor':>8} {'CLI':>8} {'web/CLI':>8} "
               f"{'job s':>8} {'job/CLI':>8}")
         for r in web_rows:
+            if "skipped" in r:
+                print(f"{r['case']:34} skipped: {r['skipped']}")
+                continue
             print(f"{r['case']:34} {r['seconds']:9.3f} {r['floor_seconds']:8.3f} "
                   f"{r['ratio_to_floor']:8.3f} {r['cli_seconds']:8.3f} {r['ratio_to_cli']:8.3f} "
                   f"{r['job_seconds']:8.3f} {r['job_ratio_to_cli']:8.3f}")
+        for r in web_rows:
+            if r.get("form"):
+                print(f"  {r['case']}: the {r['form']} form (whole messages only), its own floor "
+                      f"{r['floor_seconds']:.3f} s ({r['wire_bytes']} B); the CLI path's "
+                      f"{r['cli_floor_seconds']:.3f} s")
     return 0
 
 

@@ -40,7 +40,9 @@ def pick_port(p, name: str) -> None:
     """Audition on, and the JACK port ``name`` picked in the page's port list."""
     p.check("syx-editor input.audition-on")
     port = p.locator("syx-editor select.audition-port")
-    p.wait_for_selector("syx-editor select.audition-port option", state="attached")
+    # the first option is "choose a port…": nothing is sent before a port is picked
+    p.wait_for_selector("syx-editor select.audition-port option:not([value=''])", state="attached")
+    assert port.input_value() == ""
     values = port.locator("option").evaluate_all("os => os.map(o => o.value)")
     value = next((v for v in values if f'"{name}' in v and '"jack"' in v), None)
     assert value, values

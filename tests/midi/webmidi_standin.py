@@ -61,7 +61,8 @@ _SCRIPT = r"""
       const bytes = Array.from(data);
       record.sends.push(bytes);
       try { validate(bytes); } catch (err) { record.threw.push(bytes); throw err; }
-      window.__standinOut(this.id, bytes);
+      if (link) toHost(this.id, bytes);
+      else window.__standinOut(this.id, bytes);
     }
   }
   const access = new EventTarget();
@@ -81,8 +82,7 @@ _SCRIPT = r"""
   };
   record.validate = validate;
   for (const key of Object.keys(ports)) record.plug(key, true);
-  async function poll() {
-    const got = await window.__standinIn();
+  function deliver(got) {
     for (const [id, messages] of Object.entries(got)) {
       const input = access.inputs.get(id);
       for (const m of messages) {
@@ -91,22 +91,39 @@ _SCRIPT = r"""
         input?.dispatchEvent(ev);
       }
     }
+  }
+  async function poll() {
+    deliver(await window.__standinIn());
     setTimeout(poll, 4);
+  }
+  // With a link URL, bytes travel over a WebSocket to SocketBridge instead (pushed both ways:
+  // no polling, and no trip through Playwright's own channel, as a real MIDIInput delivers)
+  const LINK = LINK_JSON;
+  const link = LINK && new WebSocket(LINK);
+  const early = [];
+  function toHost(id, bytes) {
+    if (link.readyState === WebSocket.OPEN) link.send(JSON.stringify([id, bytes]));
+    else early.push([id, bytes]);
+  }
+  if (link) {
+    link.onopen = () => { for (const m of early.splice(0)) link.send(JSON.stringify(m)); };
+    link.onmessage = (e) => { const [id, m] = JSON.parse(e.data); deliver({ [id]: [m] }); };
   }
   Object.defineProperty(navigator, "requestMIDIAccess", { configurable: true, value: async (options) => {
     record.asked.push(options ?? null);
     access.sysexEnabled = !!options?.sysex;
-    if (record.asked.length === 1) poll();
+    if (record.asked.length === 1 && !link) poll();
     return access;
   } });
 })();
 """
 
 
-def stand_in_script(ports: dict[str, tuple[str, ...]]) -> str:
+def stand_in_script(ports: dict[str, tuple[str, ...]], link: str | None = None) -> str:
     """The init script, offering for each key an input ``in-KEY`` and an output ``out-KEY``
-    named ``ports[key][0]``."""
-    return _SCRIPT.replace("PORTS_JSON", json.dumps(ports))
+    named ``ports[key][0]``; the bytes go through the exposed functions, or through the
+    WebSocket ``link`` (a ``SocketBridge``'s ``url``) when given."""
+    return _SCRIPT.replace("PORTS_JSON", json.dumps(ports)).replace("LINK_JSON", json.dumps(link))
 
 
 class Bridge:
@@ -133,3 +150,59 @@ class Bridge:
     def close(self) -> None:
         for t in self.transports.values():
             t.close()
+
+
+class SocketBridge(Bridge):
+    """The far side over a WebSocket (``url``, for ``stand_in_script(..., link=url)``): frames
+    are JSON ``[port_id, bytes]``, one whole message each, both ways. What the page sends is
+    written in the connection's thread as it comes; one thread per transport hands what it
+    reads to the page as soon as a message is whole. For timing (bench/transfer.py): the
+    exposed functions' path costs Playwright's channel twice and up to a 4 ms poll per
+    message, which Chromium's MIDIInput does not. The page's Content-Security-Policy allows
+    only its own origin, so its browser context needs ``bypass_csp=True``."""
+
+    def __init__(self, transports: dict) -> None:
+        import threading
+
+        from websockets.sync.server import serve
+
+        super().__init__(transports)
+        self._stop = threading.Event()
+        self._conn = None
+        self._server = serve(self._handle, "127.0.0.1", 0, compression=None, max_size=None)
+        self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}"
+        self._threads = [threading.Thread(target=self._server.serve_forever, daemon=True)]
+        self._threads += [threading.Thread(target=self._pump, args=(key,), daemon=True)
+                          for key in self.transports]
+        for t in self._threads:
+            t.start()
+
+    def _handle(self, conn) -> None:
+        self._conn = conn  # the latest page (an init script runs on each navigation)
+        for frame in conn:
+            port_id, data = json.loads(frame)
+            self.out(port_id, data)
+
+    def _pump(self, key: str) -> None:
+        from syxkit.transfer.transport import TransportClosed
+
+        transport, assembler = self.transports[key], self.assemblers[key]
+        while not self._stop.is_set():
+            try:
+                data = transport.read(0.05)
+            except (TransportClosed, OSError):
+                return
+            for message in assembler.feed(data):
+                conn = self._conn
+                if conn is not None:
+                    try:
+                        conn.send(json.dumps([f"in-{key}", list(message)]))
+                    except Exception:  # the page went away: nothing to deliver to
+                        pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        for t in self._threads[1:]:
+            t.join(2)
+        super().close()

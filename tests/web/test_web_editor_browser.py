@@ -172,6 +172,7 @@ def test_the_same_flow_for_a_vz_voice_and_a_kstation_program(browser, server, de
         # a VZ operation memory has no audition (where a single op-mem lands is not
         # documented): the page says why instead of offering the switch
         opmem = upload(server, [("opmem.syx", opmem_message(example_opmem()))])[0]["patches"][0]["id"]
+        p.click("syx-editor button.close")
         p = open_editor(page, opmem, device)
         assert "operation memories" in p.locator("syx-editor .audition-off").inner_text()
         assert p.locator("syx-editor input.audition-on").count() == 0

@@ -125,15 +125,24 @@ export class SyxEditor extends LitElement {
       }
     }
     if (!this.auditionPorts.some((c) => c.value === this.auditionPort)) {
-      this.auditionPort = this.auditionPorts[0]?.value ?? "";
-      if (this.auditionPort) localStorage.setItem(AUDITION_PORT, this.auditionPort);
+      // Never guess: the first port listed may be another instrument (or a serial line), and a
+      // sound sent there is not what the user asked for. Nothing is sent until a port is picked.
+      this.auditionPort = "";
+      this.auditionNote = this.noPortNote();
+      return;
     }
     this.scheduleAudition();
   }
 
+  noPortNote() {
+    return this.auditionPorts?.length ? "choose the port your synth is on" : "no MIDI output port to send to";
+  }
+
   pickAuditionPort(value) {
     this.auditionPort = value;
+    if (!value) { clearTimeout(this.auditionTimer); return; }
     localStorage.setItem(AUDITION_PORT, value);
+    this.auditionNote = "";
     this.scheduleAudition();
   }
 
@@ -152,7 +161,7 @@ export class SyxEditor extends LitElement {
   }
 
   async playTestNote() {
-    if (!this.auditionPort) { this.auditionNote = "no MIDI output port to send to"; return; }
+    if (!this.auditionPort) { this.auditionNote = this.noPortNote(); return; }
     // an edit still waiting for the pause in typing goes first, so the note plays it
     if (this.auditionDue) { clearTimeout(this.auditionTimer); this.audition(); }
     await this.auditionSending;
@@ -177,14 +186,15 @@ export class SyxEditor extends LitElement {
 
   async postAudition() {
     if (!this.auditionOn || !this.auditionPort) {
-      if (this.auditionOn) this.auditionNote = "no MIDI output port to send to";
+      if (this.auditionOn) this.auditionNote = this.noPortNote();
       return;
     }
     const { backend, port } = JSON.parse(this.auditionPort);
     try {
       const res = await api.post(`/api/patches/${this.patchId}/audition`,
         { values: this.changes(), port, backend, model: this.data.model ?? null });
-      this.auditionNote = res.state === "sent" ? "sent to the edit buffer" : "queued (latest values next)";
+      const where = this.data?.device === "casio-vz" ? "edit area" : "edit buffer"; // the VZ's own word
+      this.auditionNote = res.state === "sent" ? `sent to the ${where}` : "queued (latest values next)";
     } catch (err) {
       const d = err.detail;
       this.auditionNote = d && typeof d === "object" ? d.message : err.message;
@@ -552,6 +562,7 @@ export class SyxEditor extends LitElement {
               @change=${(e) => this.toggleAudition(e.target.checked)}> Audition on</label>
           ${this.auditionOn ? html`<select class="audition-port" aria-label="Audition port" .value=${this.auditionPort}
               @change=${(e) => this.pickAuditionPort(e.target.value)}>
+              <option value="" ?selected=${!this.auditionPort}>choose a port…</option>
               ${(this.auditionPorts ?? []).map((c) => html`<option value=${c.value} ?selected=${c.value === this.auditionPort}>${c.label}</option>`)}
             </select>
             <label class="test-note-pick" title="The test note's MIDI number (60 = middle C)">note

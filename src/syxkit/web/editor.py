@@ -100,10 +100,11 @@ def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
     @app.post("/api/patches/{patch_id}/audition")
     def patch_audition(patch_id: int, body: AuditionBody):
         """Send the patch with ``values`` written in to the device's edit buffer (CZ 0x60,
-        K-Station current sound; never a memory slot) through a send job on ``port``. While
-        one is running on the port, the latest values wait and are sent next (earlier waiting
-        ones are dropped). Answers {state: sent|queued, job, dropped}; 409 when another job
-        holds the port; 422 for a bad value or a device without an edit-buffer send."""
+        VZ edit area, K-Station current sound; never a memory slot) through a send job on
+        ``port``. While one is running on the port, the latest values wait and are sent next
+        (earlier waiting ones are dropped). Answers {state: sent|queued, job, dropped}; 409 when another job
+        holds the port; 422 for a bad value or a device or kind without an edit-buffer send
+        (a VZ operation memory)."""
         if auditions is None:
             raise HTTPException(503, "this server has no MIDI jobs")
         library = lib()

@@ -5,20 +5,23 @@ song's packets are one object), readable file names, and the backup order."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from syxkit.core.record import Record
 from syxkit.devices.base import Dump
 from syxkit.devices.yamaha_dtx.songs import Song, join_songs
 from syxkit.devices.yamaha_dtx.table import EDIT_BUFFER, MAX_14BIT, ObjectType, type_for_code
 
 
-@dataclass
-class BackupObject:
-    """One object of a backup: a single message, or all packets of one song."""
+class BackupObject(Record):
+    """One object of a backup: a single message, or all packets of one song. (A plain class,
+    not a dataclass: it is on the start path of ``syxkit info``, see syxkit.core.record.)"""
 
-    dumps: list[Dump]
-    otype: ObjectType | None
-    song: Song | None = None
+    _fields = ("dumps", "otype", "song")
+
+    def __init__(self, dumps: list[Dump], otype: ObjectType | None, song: Song | None = None):
+        self.dumps = dumps
+        self.otype = otype
+        self.song = song
 
     @property
     def first(self) -> Dump:

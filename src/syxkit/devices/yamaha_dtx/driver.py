@@ -8,8 +8,6 @@ and ``slot`` shows the panel's name with the wire bytes beside it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from syxkit.core.message import Problem
 from syxkit.devices.base import Device, DeviceError, Dump, OptionError, Options, Output
 from syxkit.devices.yamaha_dtx import builders
@@ -41,6 +39,10 @@ from syxkit.devices.yamaha_dtx.wire import (
     parse_bulk,
     split14,
 )
+
+TYPE_CHECKING = False  # typing costs a few ms at start (syxkit info); annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 LAYOUT_NOTE = ("the DTXtreme IIs data tables are not published: the payload is kept as opaque "
                "bytes (no parameter names, no kit name)")

@@ -11,9 +11,8 @@ last packet, repeats and wrong order are found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from syxkit.core.message import Message, Problem
+from syxkit.core.record import Record
 from syxkit.devices.base import Dump
 from syxkit.devices.yamaha_dtx.table import (
     EDIT_BUFFER,
@@ -61,16 +60,26 @@ def song_packets(payload: bytes, number: int, *, device_number: int = 1,
     ]
 
 
-@dataclass
-class Song:
-    """One song put back together from its packets (in stream order as found)."""
+class Song(Record):
+    """One song put back together from its packets (in stream order as found). (A plain
+    class, not a dataclass: it is on the start path of ``syxkit info``, see
+    syxkit.core.record.)"""
 
-    number: int
-    packets: list[Dump]
-    payload: bytes | None = None  # the whole song, when every packet is there and intact
-    problems: list[Problem] = field(default_factory=list)  # damaged packets + sequence faults
-    sequence_problems: list[Problem] = field(default_factory=list)  # gaps, repeats, order only
-    damage: list[Problem] = field(default_factory=list)  # packets with problems of their own
+    _fields = ("number", "packets", "payload", "problems", "sequence_problems", "damage")
+
+    def __init__(self, number: int, packets: list[Dump], payload: bytes | None = None,
+                 problems: list[Problem] | None = None,
+                 sequence_problems: list[Problem] | None = None,
+                 damage: list[Problem] | None = None):
+        self.number = number
+        self.packets = packets
+        self.payload = payload  # the whole song, when every packet is there and intact
+        # damaged packets + sequence faults
+        self.problems = [] if problems is None else problems
+        # gaps, repeats, order only
+        self.sequence_problems = [] if sequence_problems is None else sequence_problems
+        # packets with problems of their own
+        self.damage = [] if damage is None else damage
 
     @property
     def complete(self) -> bool:

@@ -9,7 +9,7 @@ published for the IIs, so every payload is kept as opaque bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 DEVICE_ID = "yamaha-dtxtreme2"
 MODEL = "DTXtreme IIs"
@@ -67,21 +67,25 @@ FIRST_PACKET = 0x0001  # multi-packet songs count up from here...
 LAST_PACKET = 0x3FFF  # ...and the last packet is 7F 7F
 
 
-@dataclass(frozen=True)
-class ObjectType:
-    """One kind of bulk data the module sends and receives."""
+class ObjectType(namedtuple("ObjectType", ["kind", "code", "also_read", "title", "encoding", "numbered",
+                                           "max_number", "edit_buffer", "packets", "file_stem",
+                                           "order"])):
+    """One kind of bulk data the module sends and receives. (A namedtuple, not a dataclass:
+    the table is built when ``syxkit info`` starts, see syxkit.core.record.)"""
 
-    kind: str  # Dump.kind
-    code: bytes  # the 4 ASCII type bytes syxkit writes
-    also_read: tuple[bytes, ...]  # other codes accepted on input
-    title: str  # panel name for slots: "User kit 12"
-    encoding: str  # "bytes" (data bytes as they are) or "nibbles" (MS nibble first)
-    numbered: bool  # False: the object number is always 7F 7F (system)
-    max_number: int | None  # highest 0-based number the Data List gives (None: not stated)
-    edit_buffer: str | None  # slot label for 7F 7F; None: 7F 7F is not defined for this type
-    packets: bool  # may be split over several messages with a packet index
-    file_stem: str  # split file names: kit-012.syx
-    order: int  # position in a full backup
+    __slots__ = ()  # fields as listed in the comments below
+
+    # kind: str  # Dump.kind
+    # code: bytes  # the 4 ASCII type bytes syxkit writes
+    # also_read: tuple[bytes, ...]  # other codes accepted on input
+    # title: str  # panel name for slots: "User kit 12"
+    # encoding: str  # "bytes" (data bytes as they are) or "nibbles" (MS nibble first)
+    # numbered: bool  # False: the object number is always 7F 7F (system)
+    # max_number: int | None  # highest 0-based number the Data List gives (None: not stated)
+    # edit_buffer: str | None  # slot label for 7F 7F; None: 7F 7F is not defined for this type
+    # packets: bool  # may be split over several messages with a packet index
+    # file_stem: str  # split file names: kit-012.syx
+    # order: int  # position in a full backup
 
 
 OBJECT_TYPES: tuple[ObjectType, ...] = (

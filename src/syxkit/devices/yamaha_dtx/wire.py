@@ -3,7 +3,7 @@ encodings, and parsing/building of bulk dumps and dump requests. Pure functions 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from syxkit.core.codecs import denibble_hi_first, nibbles_hi_first
 from syxkit.devices.yamaha_dtx.table import (
@@ -54,12 +54,18 @@ def byte_count(n_data: int, rule: str = WRITE_BYTE_COUNT_RULE) -> int:
     return BYTE_COUNT_RULES[rule] + n_data
 
 
-@dataclass(frozen=True)
-class Rules:
+# Rules and Bulk are namedtuples, not dataclasses: parsing a dump is on the start path of
+# ``syxkit info`` (see syxkit.core.record).
+
+
+class Rules(namedtuple("Rules", ["checksum", "byte_count"],
+                       defaults=(WRITE_CHECKSUM_RULE, WRITE_BYTE_COUNT_RULE))):
     """Which checksum range and byte-count reading a message is written with."""
 
-    checksum: str = WRITE_CHECKSUM_RULE
-    byte_count: str = WRITE_BYTE_COUNT_RULE
+    __slots__ = ()  # fields as listed in the comments below
+
+    # checksum: str = WRITE_CHECKSUM_RULE
+    # byte_count: str = WRITE_BYTE_COUNT_RULE
 
 
 WRITE_RULES = Rules()
@@ -95,19 +101,22 @@ def build_request(code: bytes, number: int, *, device: int = 0) -> bytes:
     return PREFIX + bytes([REQUEST_STATUS | device]) + MODEL_ID + code + split14(number) + b"\xf7"
 
 
-@dataclass(frozen=True)
-class Bulk:
-    """The fields of one bulk dump as found (nothing checked or repaired)."""
+class Bulk(namedtuple("Bulk", ["device", "byte_count", "code", "index", "number", "data", "checksum",
+                               "checksum_rules", "byte_count_rules"])):
+    """The fields of one bulk dump as found (nothing checked or repaired). (The field
+    ``index`` hides the tuple method of that name.)"""
 
-    device: int  # 0-15
-    byte_count: int
-    code: bytes
-    index: int
-    number: int
-    data: bytes  # data bytes as sent
-    checksum: int | None  # None: the message has no F7, so no byte can be told to be the checksum
-    checksum_rules: tuple[str, ...]  # the ranges the checksum satisfies (empty: bad)
-    byte_count_rules: tuple[str, ...]  # the readings the byte count matches (empty: wrong)
+    __slots__ = ()  # fields as listed in the comments below
+
+    # device: int  # 0-15
+    # byte_count: int
+    # code: bytes
+    # index: int
+    # number: int
+    # data: bytes  # data bytes as sent
+    # checksum: int | None  # None: the message has no F7, so no byte can be told to be the checksum
+    # checksum_rules: tuple[str, ...]  # the ranges the checksum satisfies (empty: bad)
+    # byte_count_rules: tuple[str, ...]  # the readings the byte count matches (empty: wrong)
 
     def rules(self) -> Rules:
         """The rules to keep when rewriting this message: the ones it was found to follow,
