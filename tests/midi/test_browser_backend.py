@@ -272,3 +272,21 @@ def test_sockets_need_the_token_and_our_origin(server):
     ws = page_socket(server, Cookie=f"syxkit_token_{server.host.split(':')[1]}={server.token}",
                      Origin=server.base)
     ws.close()
+
+
+def test_the_hub_is_the_servers_only_while_it_serves(tmp_path, monkeypatch):
+    """A process that served the page once (``syxkit demo`` does, in-process) looks for the
+    page's ports through the running servers afterwards, not in its own idle hub."""
+    from syxkit.midi.browser_backend import HUB
+    from syxkit.web.server import Served
+
+    monkeypatch.setenv("SYXKIT_RUNTIME_DIR", str(tmp_path / "run"))
+    assert HUB.serving is False
+    served = Served(tmp_path / "library.sqlite")
+    thread = served.start()
+    try:
+        wait_for(lambda: HUB.serving)
+    finally:
+        served.stop()
+        thread.join(timeout=10)
+    assert HUB.serving is False

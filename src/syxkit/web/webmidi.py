@@ -37,7 +37,16 @@ def _sender(ws: WebSocket) -> tuple[asyncio.Queue, asyncio.Task]:
 
 
 def register(app: FastAPI, hub: Hub = HUB) -> None:
-    hub.serving = True
+    # The hub is this process's while the server runs, not from the moment an app is made: a
+    # process that served once (``syxkit demo`` shows its page, then goes on) must look for
+    # the page's ports through the running servers again afterwards.
+    @app.on_event("startup")
+    def _serving() -> None:
+        hub.serving = True
+
+    @app.on_event("shutdown")
+    def _not_serving() -> None:
+        hub.serving = False
 
     @app.get("/api/midi/browser")
     def browser_ports() -> dict[str, Any]:
