@@ -23,6 +23,7 @@ import pytest
 from livehelpers import EmulatorProcess, syxkit_cmd
 from webmidi_standin import Bridge, stand_in_script
 
+from syxkit.core.framing import frame
 from syxkit.devices import registry
 from syxkit.devices.base import Options
 from syxkit.ops.backup import file_name
@@ -32,7 +33,7 @@ pytest.importorskip("httpx")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 from test_web_browser import ARGS, CHROMIUM  # noqa: E402
-from webhelpers import Server  # noqa: E402
+from webhelpers import Server, cz_tones, upload  # noqa: E402
 
 pytestmark = pytest.mark.jack
 
@@ -173,6 +174,45 @@ def test_kstation_backup_through_the_cli_while_the_page_is_open(setup):
     assert sim.ok
     for o in sim.result:
         assert (out / file_name(o.name)).read_bytes() == o.data, o.name
+    assert not errors, errors
+
+
+def run_job(server, page, body: dict) -> dict:
+    """Start a job and wait for its end, letting the page (and its stand-in) work meanwhile."""
+    r = server.client.post("/api/jobs", json=body)
+    assert r.status_code in (200, 201, 202), r.text
+    job_id = r.json()["id"]
+    deadline = time.monotonic() + 120
+    while True:
+        job = server.client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] != "running":
+            return job
+        assert time.monotonic() < deadline, job
+        page.wait_for_timeout(50)
+
+
+def test_a_bank_built_in_the_library_goes_back_through_the_browsers_midi(setup):
+    """The issue's round trip through Web MIDI: a bank of 16 tones sent to the CZ through the
+    page's port lands in internal 1-16 (read back by a backup through the same port)."""
+    server, page, errors, _ = setup
+    tones = cz_tones(16, seed=11)
+    got = upload(server, [("bank.syx", tones)])
+    ids = [p["id"] for p in got[0]["patches"]]
+    r = server.client.post("/api/banks", json={"name": "webmidi", "device": "casio-cz",
+                                               "model": "CZ-101", "ids": ids})
+    assert r.status_code == 201, r.text
+    port = {"backend": "browser", "port": "CZ UM-ONE", "device": "casio-cz", "model": "CZ-101"}
+    sent = run_job(server, page, {"command": "send", "bank": "webmidi", **port})
+    assert sent["state"] == "done", sent
+    back = run_job(server, page, {"command": "backup", **port})
+    assert back["state"] == "done", back
+    cz = registry.get("casio-cz")
+    folder = Path(back["folder"])
+    fetched = sorted(folder.glob("*.syx"))
+    payloads = [cz.identify(frame(f.read_bytes()).messages[0]).payload for f in fetched
+                if "internal" in f.name]
+    want = [cz.identify(m).payload for m in frame(tones).messages]
+    assert payloads == want
     assert not errors, errors
 
 
