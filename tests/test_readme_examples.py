@@ -41,7 +41,22 @@ LIVE_PORTS = ("UM-ONE", "hw:1,0")
 # The emulated VZ drains its receive buffer in real time; on a loaded test machine (2 cores,
 # four emulators and their commands at once) its late reads look like bursts no cable makes,
 # so its buffer model is off here (tests/devices/casio_vz test the model itself).
-EMULATOR_OPTIONS = {"casio-vz": ["--set", "rx_buffer=0"]}
+# The emulators these examples talk to: the VZ with no receive buffer, the VZ and the RZ-1
+# sending their memory unpaced (the examples are checked for what they do; test_live_devices
+# times the wire), the DTX with every song recorded (see dtx_memory).
+EMULATOR_OPTIONS = {"casio-vz": ["--set", "rx_buffer=0", "--set", "send_rate=0"],
+                    "casio-rz1": ["--set", "uart_rate=0"]}
+
+
+def dtx_memory(folder: Path) -> list[str]:
+    """``--memory`` for the DTX emulator: 32 small recorded songs. The README's backup asks for
+    the default layout (32 songs); an emulated module with only its 3 demo songs leaves 29
+    silent, each costing the host its no-reply wait twice (half a minute of nothing)."""
+    from syxkit.devices.yamaha_dtx.songs import song_packets
+
+    path = folder / "dtx-emulator-songs.syx"
+    path.write_bytes(b"".join(m for n in range(32) for m in song_packets(bytes([n, 1, 2, 3]) * 4, n)))
+    return ["--memory", str(path)]
 TIMEOUT = 180
 
 
@@ -237,7 +252,8 @@ class Emulator:
         self.path = runner.work / f"port-{device}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "syxkit", "emulate", device, "--port", str(self.path), "--json",
-             *EMULATOR_OPTIONS.get(device, [])],
+             *EMULATOR_OPTIONS.get(device, []),
+             *(dtx_memory(runner.work) if device == "yamaha-dtxtreme2" else [])],
             env=runner.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline() if ready else ""

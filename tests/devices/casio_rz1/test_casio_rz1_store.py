@@ -74,3 +74,15 @@ def test_request_names_and_unknown_what():
     assert [n for n, _ in RZ1.request_names] == ["sample-ram", "rhythm-ram"]
     with pytest.raises(OptionError, match="sample-ram or rhythm-ram"):
         RZ1.request_protocol("pattern:3", Options())
+
+
+def test_emulator_uart_rate_option():
+    """``--set uart_rate=N`` paces the emulated RZ-1's sending (default: a cable's 3,125 B/s);
+    0 sends each block at once."""
+    from syxkit.devices.base import Options
+    from syxkit.devices.casio_rz1.emulator import WIRE_BYTES_PER_SECOND
+
+    dev = registry.get("casio-rz1")
+    assert dev.emulator(Options()).uart_rate == WIRE_BYTES_PER_SECOND
+    assert dev.emulator(Options(uart_rate=0)).uart_rate is None
+    assert dev.emulator(Options(uart_rate=31250)).uart_rate == 31250.0

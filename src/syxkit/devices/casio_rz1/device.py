@@ -381,10 +381,14 @@ class CasioRZ1(Device):
                                       block_delay=float(options.get("block_delay") or 0.0),
                                       faults=faults)
         # header_on / receive_answer: the two choices the spec leaves open (see emulator.py).
+        # uart_rate: the RZ-1's sending speed in bytes/s, a cable's by default; 0 sends each
+        # block at once (tests of the layers above the wire, which need not wait 10 s per RAM)
+        rate = options.get("uart_rate")
+        extra = {} if rate is None else {"uart_rate": float(rate) or None}
         return RZ1Emulator(emu_options, memory=memory_from_dumps(options.get("memory") or []),
                            channel=options.get("channel") or 1,
                            header_on=options.get("header_on") or "ack",
-                           receive_answer=options.get("receive_answer") or "ack")
+                           receive_answer=options.get("receive_answer") or "ack", **extra)
 
     def cli_commands(self) -> list[Any]:
         from syxkit.devices.casio_rz1.cli import rz1
