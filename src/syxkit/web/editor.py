@@ -97,6 +97,16 @@ def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
     ``download`` app.py's attachment response, ``live`` the server's MIDI jobs)."""
     auditions = Auditions(live) if live is not None else None
 
+    def auditioned(patch_id: int, body: AuditionBody | NoteBody):
+        """The patch an audition or test note is about, its driver and model, and the patch
+        with the page's ``values`` written in."""
+        if auditions is None:
+            raise HTTPException(503, "this server has no MIDI jobs")
+        library = lib()
+        patch = library.get(patch_id)
+        _, edited = _edited(library, patch, body.values)
+        return patch, driver(patch.device), body.model or patch.model, edited
+
     @app.post("/api/patches/{patch_id}/audition")
     def patch_audition(patch_id: int, body: AuditionBody):
         """Send the patch with ``values`` written in to the device's edit buffer (CZ 0x60,
@@ -105,13 +115,7 @@ def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
         (earlier waiting ones are dropped). Answers {state: sent|queued, job, dropped}; 409 when another job
         holds the port; 422 for a bad value or a device or kind without an edit-buffer send
         (a VZ operation memory)."""
-        if auditions is None:
-            raise HTTPException(503, "this server has no MIDI jobs")
-        library = lib()
-        patch = library.get(patch_id)
-        _, edited = _edited(library, patch, body.values)
-        model = body.model or patch.model
-        dev = driver(patch.device)
+        patch, dev, model, edited = auditioned(patch_id, body)
         try:
             data, options = edit_buffer_bytes(dev, edited.data, model)
             return auditions.submit(job_ops.JobSpec(
@@ -129,13 +133,7 @@ def register(app: Any, lib: Callable[[], Library], download: Callable[..., Any],
         port, so it plays the sound as edited so far. Answers {state: sent|queued, job,
         dropped, channel, note, velocity}; 409 when another job holds the port; 422 for a
         device without an edit-buffer send or a channel the audition does not use."""
-        if auditions is None:
-            raise HTTPException(503, "this server has no MIDI jobs")
-        library = lib()
-        patch = library.get(patch_id)
-        _, edited = _edited(library, patch, body.values)
-        model = body.model or patch.model
-        dev = driver(patch.device)
+        patch, dev, model, edited = auditioned(patch_id, body)
         try:
             data, _ = edit_buffer_bytes(dev, edited.data, model)
             channel = note_channel(dev, data, body.channel)
